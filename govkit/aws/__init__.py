@@ -1,0 +1,1 @@
+"""AWS collection: sessions, recorded calls, one collector per service."""

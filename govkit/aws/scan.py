@@ -1,0 +1,158 @@
+"""Plan and run an AWS collection: accounts × regions × services on a bounded pool."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import boto3
+
+from govkit.aws import session as sessions
+from govkit.aws.calls import Caller
+from govkit.aws.services import (
+    cloudtrail, dynamodb, ec2, iam, kms, rds, s3, workspaces, workspaces_web)
+from govkit.aws.tasks import Progress, ServiceScope, Task, run_tasks
+from govkit.errors import CollectionError, UsageError
+from govkit.snapshot import GLOBAL_REGION, SnapshotWriter
+
+
+class AwsService(enum.StrEnum):
+    IAM = "iam"
+    S3 = "s3"
+    EC2 = "ec2"
+    RDS = "rds"
+    KMS = "kms"
+    DYNAMODB = "dynamodb"
+    CLOUDTRAIL = "cloudtrail"
+    WORKSPACES = "workspaces"
+    WORKSPACES_WEB = "workspaces-web"
+
+
+Collector = Callable[[ServiceScope], Iterable[Task]]
+COLLECTORS: dict[AwsService, Collector] = {
+    AwsService.IAM: iam.collect, AwsService.S3: s3.collect, AwsService.EC2: ec2.collect,
+    AwsService.RDS: rds.collect, AwsService.KMS: kms.collect,
+    AwsService.DYNAMODB: dynamodb.collect, AwsService.CLOUDTRAIL: cloudtrail.collect,
+    AwsService.WORKSPACES: workspaces.collect,
+    AwsService.WORKSPACES_WEB: workspaces_web.collect,
+}
+GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanRequest:
+    profile: str | None = None
+    home_region: str = "us-east-1"
+    regions: tuple[str, ...] = ()  # empty: the account's enabled regions
+    accounts: tuple[str, ...] = ()
+    role_name: str | None = None
+    external_id: str | None = None
+    org: bool = False
+    workers: int = 16
+    services: tuple[AwsService, ...] = tuple(AwsService)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanScope:
+    """What was scanned, recorded in the manifest."""
+
+    caller_account: str
+    accounts: tuple[str, ...]
+    regions: tuple[str, ...]
+    services: tuple[str, ...]
+    skipped: tuple[dict[str, str], ...] = ()
+    role_name: str | None = None
+    api_calls: int = 0
+    tasks: int = 0
+    organization_accounts: tuple[str, ...] = field(default=())
+
+
+def _org_accounts(base: sessions.AccountSession, writer: SnapshotWriter,
+                  home: str) -> list[str]:
+    caller = Caller(base.client("organizations", home), writer, account=base.account,
+                    region=GLOBAL_REGION, service="organizations")
+    accounts, failed = caller.all_pages_ok("list_accounts", "Accounts")
+    if failed is not None:
+        raise CollectionError(f"cannot list the organization's accounts: {failed.entry.describe()}"
+                              f" failed with {failed.error_code}")
+    return sorted(a["Id"] for a in accounts if a.get("Status", a.get("State")) == "ACTIVE")
+
+
+def _enabled_regions(base: sessions.AccountSession, writer: SnapshotWriter,
+                     home: str) -> list[str]:
+    caller = Caller(base.client("ec2", home), writer, account=base.account,
+                    region=home, service="ec2")
+    result = caller.call("describe_regions", AllRegions=False)
+    if not result.ok:
+        raise CollectionError(f"cannot list enabled regions: {result.entry.describe()} failed "
+                              f"with {result.error_code}; pass --regions")
+    return sorted(r["RegionName"] for r in result.response.get("Regions") or [])
+
+
+def _targets(request: ScanRequest, base: boto3.Session, base_account: str,
+             writer: SnapshotWriter) -> tuple[list[sessions.AccountSession], tuple[str, ...]]:
+    home = sessions.AccountSession(base_account, base, max_pool=request.workers)
+    if request.accounts and request.org:
+        raise UsageError("give either --accounts or --org, not both")
+    wanted = list(request.accounts)
+    org_accounts: tuple[str, ...] = ()
+    if request.org:
+        wanted = _org_accounts(home, writer, request.home_region)
+        org_accounts = tuple(wanted)
+    if not wanted:
+        return [home], org_accounts
+    if not request.role_name:
+        raise UsageError("--accounts and --org need --role-name: the read-only role to assume")
+    targets = []
+    for account in wanted:
+        if account == base_account:
+            targets.append(home)
+            continue
+        assumed = sessions.assume_role_session(base, account, request.role_name,
+                                               request.home_region, "aws", request.external_id)
+        targets.append(sessions.AccountSession(account, assumed, via_role=request.role_name,
+                                               max_pool=request.workers))
+    return targets, org_accounts
+
+
+def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
+                 progress: Progress | None = None) -> ScanScope:
+    base = sessions.base_session(request.profile, request.home_region)
+    base_account = sessions.caller_account(base, request.home_region)
+    targets, org_accounts = _targets(request, base, base_account, writer)
+    home = targets[0] if targets[0].account == base_account else \
+        sessions.AccountSession(base_account, base)
+    regions = list(request.regions) or _enabled_regions(home, writer, request.home_region)
+    known = set(base.get_available_regions("ec2")) | set(regions if not request.regions else [])
+    unknown = sorted(set(regions) - known)
+    if unknown:
+        raise UsageError(f"unknown region(s): {', '.join(unknown)}")
+    tasks: list[Task] = []
+    skipped: list[dict[str, str]] = []
+    for target in targets:
+        for service in request.services:
+            collect = COLLECTORS[service]
+            if service in GLOBAL_SERVICES:
+                scope = ServiceScope(target, request.home_region, writer, label=GLOBAL_REGION)
+                tasks.append(_bind(collect, scope))
+                continue
+            offered = target.regions_offering(service.value)
+            for region in regions:
+                if offered and region not in offered:
+                    skipped.append({"account": target.account, "region": region,
+                                    "service": service.value, "reason": "not offered"})
+                    continue
+                tasks.append(_bind(collect, ServiceScope(target, region, writer)))
+    ran = run_tasks(tasks, workers=request.workers, progress=progress)
+    return ScanScope(caller_account=base_account,
+                     accounts=tuple(sorted(t.account for t in targets)),
+                     regions=tuple(sorted(regions)),
+                     services=tuple(s.value for s in request.services),
+                     skipped=tuple(skipped), role_name=request.role_name,
+                     api_calls=writer.call_count, tasks=ran,
+                     organization_accounts=org_accounts)
+
+
+def _bind(collect: Collector, scope: ServiceScope) -> Task:
+    return lambda: collect(scope)

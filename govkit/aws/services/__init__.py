@@ -1,0 +1,1 @@
+"""One collector module per AWS service; each exposes ``collect(scope) -> tasks``."""

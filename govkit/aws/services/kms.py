@@ -1,0 +1,42 @@
+"""KMS: keys, their manager and state, rotation of customer keys, tags and aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from govkit.aws.tasks import ServiceScope, Task
+
+
+def collect(scope: ServiceScope) -> Iterable[Task]:
+    return [lambda: _aliases(scope), lambda: _keys(scope)]
+
+
+def _aliases(scope: ServiceScope) -> None:
+    for page in scope.caller("kms").pages("list_aliases"):
+        if not page.ok:
+            break
+
+
+def _keys(scope: ServiceScope) -> Iterable[Task]:
+    tasks: list[Task] = []
+    for page in scope.caller("kms").pages("list_keys"):
+        if not page.ok:
+            break
+        tasks.extend(_key_task(scope, key["KeyId"]) for key in page.response.get("Keys") or [])
+    return tasks
+
+
+def _key_task(scope: ServiceScope, key_id: str) -> Task:
+    def run() -> None:
+        kms = scope.caller("kms")
+        described = kms.call("describe_key", KeyId=key_id)
+        if not described.ok:
+            return
+        meta = described.response.get("KeyMetadata", {})
+        if meta.get("KeyManager") != "CUSTOMER":
+            return  # AWS managed keys rotate yearly by design and carry no customer tags
+        if meta.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT" and \
+                meta.get("Origin", "AWS_KMS") == "AWS_KMS":
+            kms.call("get_key_rotation_status", KeyId=key_id)
+        kms.call("list_resource_tags", KeyId=key_id)
+    return run

@@ -1,0 +1,52 @@
+"""S3: list buckets once per account, then each bucket's settings in the bucket's region."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from govkit.aws.tasks import ServiceScope, Task
+
+BUCKET_CALLS = (
+    "get_bucket_tagging",
+    "get_bucket_encryption",
+    "get_bucket_policy",
+    "get_public_access_block",
+    "get_bucket_acl",
+    "get_bucket_versioning",
+    "get_object_lock_configuration",
+)
+
+
+def collect(scope: ServiceScope) -> Iterable[Task]:
+    return [lambda: _account_block(scope), lambda: _buckets(scope)]
+
+
+def _account_block(scope: ServiceScope) -> None:
+    scope.caller("s3control").call("get_public_access_block", AccountId=scope.account)
+
+
+def _buckets(scope: ServiceScope) -> Iterable[Task]:
+    s3 = scope.caller("s3")
+    tasks: list[Task] = []
+    for page in s3.pages("list_buckets"):
+        if not page.ok:
+            break
+        for bucket in page.response.get("Buckets") or []:
+            tasks.append(_bucket_task(scope, bucket["Name"], bucket.get("BucketRegion")))
+    return tasks
+
+
+def _bucket_task(scope: ServiceScope, name: str, region: str | None) -> Task:
+    def run() -> None:
+        bucket_region = region
+        if not bucket_region:
+            located = scope.caller("s3").call("get_bucket_location", Bucket=name)
+            if not located.ok:
+                return
+            # us-east-1 buckets report no constraint; "EU" is the legacy name of eu-west-1
+            constraint = located.response.get("LocationConstraint") or "us-east-1"
+            bucket_region = "eu-west-1" if constraint == "EU" else constraint
+        s3 = scope.caller("s3", region=bucket_region)
+        for method in BUCKET_CALLS:
+            s3.call(method, Bucket=name)
+    return run

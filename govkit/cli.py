@@ -1,0 +1,266 @@
+"""The ``govkit`` command: a thin layer over library calls.
+
+Exit codes (all commands): 0 clean; 1 failures at or above --fail-on; 2 usage, configuration
+or input error; 3 evidence incomplete (a check could not get its data).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from govkit import __version__
+from govkit.aws.scan import ScanRequest
+from govkit.errors import EXIT_FAILURES, EXIT_INPUT, EXIT_OK, GovkitError, UsageError
+from govkit.policy import cases, loader
+from govkit.policy.evaluate import Settings
+from govkit.policy.model import Severity
+from govkit.report.terminal import print_summary
+from govkit.results import exit_code_for
+from govkit.run import Run, RunOptions, evaluate_run, results_document, scan
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Audit governed PHI access by outsourced support teams.")
+policies_app = typer.Typer(no_args_is_help=True, help="List, validate and test policies.")
+app.add_typer(policies_app, name="policies")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+PoliciesOpt = Annotated[list[Path] | None, typer.Option(
+    "--policies", help="Extra policy folder (<area>/<rule-id>.yaml); repeatable.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table or json (results on stdout).")]
+FailOnOpt = Annotated[str, typer.Option(
+    "--fail-on", help="Exit 1 when a FAIL at or above this severity exists "
+                      "(critical, high, medium, low, info, or none).")]
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _fail_on(value: str) -> Severity | None:
+    if value.lower() == "none":
+        return None
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise UsageError(f"--fail-on: {exc}") from None
+
+
+def _settings(params: list[str] | None, phi_tag: str | None) -> Settings:
+    parameters: dict[str, dict[str, Any]] = {}
+    for item in params or []:
+        name, sep, raw = item.partition("=")
+        rule_id, dot, param = name.partition(".")
+        if not sep or not dot or not rule_id or not param:
+            raise UsageError(f"--param expects RULE_ID.NAME=VALUE, got '{item}'")
+        try:
+            parameters.setdefault(rule_id, {})[param] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise UsageError(f"--param {name}: value is not valid YAML: {raw}") from None
+    if phi_tag is None:
+        return Settings(parameters=parameters)
+    key, sep, values = phi_tag.partition("=")
+    if not sep or not key or not values:
+        raise UsageError(f"--phi-tag expects KEY=VALUE[,VALUE], got '{phi_tag}'")
+    return Settings(phi_tag_key=key, phi_tag_values=_csv(values), parameters=parameters)
+
+
+def _evaluated_at(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--evaluated-at is not an ISO-8601 time: {value}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]collecting"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("tasks"), TimeElapsedColumn(), console=err, transient=True)
+
+
+@contextlib.contextmanager
+def _progress_callback() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr while collection runs; the callback moves it."""
+    with _progress() as progress:
+        task = progress.add_task("collect", total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+def _report(run: Run, output: str, fail_on: str) -> int:
+    threshold = _fail_on(fail_on)
+    if output == "json":
+        document = results_document(run.manifest, run.evaluation)
+        sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
+        print_summary(err, run.evaluation, run_dir=str(run.path))
+    else:
+        print_summary(out, run.evaluation, run_dir=str(run.path))
+    return exit_code_for(run.evaluation, threshold)
+
+
+def _check_format(output: str) -> None:
+    if output not in ("table", "json"):
+        raise UsageError(f"--format must be table or json, not '{output}'")
+
+
+@app.command("scan")
+def scan_command(
+    profile: Annotated[str | None, typer.Option(help="AWS profile (else the standard chain).")]
+    = None,
+    regions: Annotated[str | None, typer.Option(
+        help="Comma-separated regions (default: the account's enabled regions).")] = None,
+    home_region: Annotated[str, typer.Option(help="Region for global services.")]
+    = "us-east-1",
+    accounts: Annotated[str | None, typer.Option(
+        help="Comma-separated account ids to assume --role-name into.")] = None,
+    org: Annotated[bool, typer.Option(help="Scan every active account of the organization.")]
+    = False,
+    role_name: Annotated[str | None, typer.Option(help="Read-only role in each account.")]
+    = None,
+    external_id: Annotated[str | None, typer.Option(help="ExternalId for --role-name.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where run directories go.")]
+    = Path("govkit-runs"),
+    policies: PoliciesOpt = None,
+    exceptions: Annotated[Path | None, typer.Option(help="Exceptions file (YAML).")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        help="Override a rule parameter: RULE_ID.NAME=VALUE (YAML value); repeatable.")] = None,
+    phi_tag: Annotated[str | None, typer.Option(
+        help="Tag marking PHI resources: KEY=VALUE[,VALUE] (default data_classification=phi).")]
+    = None,
+    evaluated_at: Annotated[str | None, typer.Option(
+        help="Evaluation time (ISO-8601); default: when collection ends.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Concurrent API workers.")] = 16,
+    output: FormatOpt = "table",
+    fail_on: FailOnOpt = "low",
+) -> None:
+    """Scan AWS accounts, record every call, evaluate the policies, report."""
+    _check_format(output)
+    _fail_on(fail_on)
+    request = ScanRequest(profile=profile, home_region=home_region, regions=_csv(regions),
+                          accounts=_csv(accounts), org=org, role_name=role_name,
+                          external_id=external_id, workers=workers)
+    options = RunOptions(out=out_dir, policy_dirs=tuple(policies or ()), exceptions=exceptions,
+                         settings=_settings(param, phi_tag),
+                         evaluated_at=_evaluated_at(evaluated_at))
+    with _progress_callback() as advance:
+        run = scan(request, options, advance)
+    raise typer.Exit(_report(run, output, fail_on))
+
+
+@app.command("report")
+def report_command(run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+                   output: FormatOpt = "table", fail_on: FailOnOpt = "low") -> None:
+    """Print the summary of an existing run directory (re-evaluated from its own files)."""
+    _check_format(output)
+    manifest, evaluation = evaluate_run(run_dir)
+    raise typer.Exit(_report(Run(run_dir, manifest, evaluation), output, fail_on))
+
+
+@app.command("demo")
+def demo_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the run directory goes.")]
+    = Path("govkit-demo"),
+    scale: Annotated[int, typer.Option(min=1, max=1000, help="Multiply the estate's size.")]
+    = 1,
+    output: FormatOpt = "table",
+) -> None:
+    """Start a local AWS emulator, seed a hospital's estate, scan it and report."""
+    from govkit.demo.run import run_demo
+    _check_format(output)
+    with _progress_callback() as advance:
+        run = run_demo(out_dir, scale=scale, progress=advance)
+    raise typer.Exit(_report(run, output, "none"))
+
+
+@policies_app.command("list")
+def policies_list(policies: PoliciesOpt = None, output: FormatOpt = "table") -> None:
+    """List the rules that would be evaluated."""
+    _check_format(output)
+    policy_set = loader.load_policy_set(tuple(policies or ()))
+    if output == "json":
+        rows = {r.id: r.summary() | {"path": r.path} for r in policy_set.rules}
+        sys.stdout.write(json.dumps(rows, indent=2, sort_keys=True) + "\n")
+        raise typer.Exit(EXIT_OK)
+    table = Table(title=f"{len(policy_set.rules)} rules")
+    for column in ("id", "area", "severity", "resource", "controls", "title"):
+        table.add_column(column, overflow="fold")
+    for rule in policy_set.rules:
+        table.add_row(rule.id, rule.area, rule.severity.label, rule.resource_type,
+                      ", ".join(rule.controls), rule.title)
+    out.print(table)
+
+
+@policies_app.command("validate")
+def policies_validate(path: Annotated[Path, typer.Argument(
+        help="A rule file, or a folder of <area>/<rule-id>.yaml files.")]) -> None:
+    """Check rule files against the schema, their keys and their controls."""
+    if path.is_file():
+        rules = [loader.load_rule(path, path.parent.name)]
+    else:
+        rules = list(loader.load_policy_set([path]).rules)
+    out.print(f"{len(rules)} rule(s) valid", highlight=False)
+
+
+@policies_app.command("test")
+def policies_test(path: Annotated[Path | None, typer.Argument(
+        help="A rule file or folder; default: the built-in rules.")] = None) -> None:
+    """Run every rule's own pass and fail cases."""
+    if path is None:
+        rules = list(loader.load_policy_set().rules)
+    elif path.is_file():
+        rules = [loader.load_rule(path, path.parent.name)]
+    else:
+        rules = loader.load_folder(path)
+    outcomes = cases.run_all(rules)
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        actual = outcome.actual.value if outcome.actual else "out of scope"
+        err.print(f"FAILED {outcome.rule_id} [{outcome.case}]: expected "
+                  f"{outcome.expected.value}, got {actual}: {outcome.message}",
+                  markup=False, highlight=False)
+    out.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed "
+              f"({len(rules)} rules)", highlight=False)
+    raise typer.Exit(EXIT_FAILURES if failed else EXIT_OK)
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print govkit's version."""
+    out.print(f"govkit {__version__}")
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        code = EXIT_INPUT
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        code = EXIT_INPUT
+    except click.exceptions.Abort:
+        err.print("govkit: interrupted")
+        code = 130
+    except GovkitError as exc:
+        err.print(f"govkit: error: {exc}", markup=False, highlight=False)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        err.print("govkit: interrupted")
+        code = 130
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+

@@ -1,0 +1,1 @@
+"""Snapshot → inventory: pure functions, no I/O beyond reading the snapshot."""

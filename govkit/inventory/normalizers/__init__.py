@@ -1,0 +1,1 @@
+"""One normaliser per source service; each yields resources and listing coverage."""

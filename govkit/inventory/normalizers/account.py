@@ -1,0 +1,72 @@
+"""The ``aws.account`` resource: settings that belong to an account rather than a resource.
+
+Root user MFA and keys (credential report, or the account summary when the report has no root
+row), the password policy, the account-level S3 public access block, and the account's
+CloudTrail trails across all scanned regions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from govkit.inventory.model import CallFailure, Resource, ResourceBuilder
+from govkit.inventory.normalizers.common import RecordSet, apply_optional, failure
+from govkit.inventory.normalizers.trails import trail_summaries
+from govkit.snapshot import GLOBAL_REGION, Snapshot
+
+
+def account_resource(records: RecordSet, account: str, snapshot: Snapshot, *,
+                     root_row: Mapping[str, str] | None, report_file: str | None,
+                     report_failure: CallFailure | None) -> Resource:
+    builder = ResourceBuilder(id=f"arn:aws:iam::{account}:root", type="aws.account",
+                              account=account, region=GLOBAL_REGION, name=account)
+    policies = records.of("GetAccountPasswordPolicy")
+    apply_optional(builder, "PasswordPolicy", policies[-1] if policies else None,
+                   lambda r: r.get("PasswordPolicy"))
+    _root(builder, records, root_row, report_file, report_failure)
+    s3control = RecordSet(snapshot, "s3control", account).of("GetPublicAccessBlock")
+    apply_optional(builder, "S3PublicAccessBlock", s3control[-1] if s3control else None,
+                   lambda r: r.get("PublicAccessBlockConfiguration"))
+    trails, trail_failure, trail_source = trail_summaries(snapshot, account)
+    if trail_failure is not None:
+        builder.fail("Trails", trail_failure)
+    elif trail_source is not None:
+        builder.set("Trails", trails, trail_source)
+    return builder.build()
+
+
+def _root(builder: ResourceBuilder, records: RecordSet, row: Mapping[str, str] | None,
+          report_file: str | None, report_failure: CallFailure | None) -> None:
+    summaries = records.of("GetAccountSummary")
+    devices = records.of("ListVirtualMFADevices")
+    virtual_root = any(str((d.get("User") or {}).get("Arn", "")).endswith(":root")
+                       for page in devices if page.entry.ok
+                       for d in page.response.get("VirtualMFADevices") or [])
+    if row is not None and report_file is not None:
+        facts: dict[str, Any] = {
+            "RootMfaEnabled": row.get("mfa_active") == "true",
+            "RootAccessKeysPresent": "true" in (row.get("access_key_1_active"),
+                                                row.get("access_key_2_active")),
+            "RootPasswordLastUsed": row.get("password_last_used"),
+        }
+        builder.update(facts, report_file)
+    elif summaries and summaries[-1].entry.ok:
+        summary = summaries[-1].response.get("SummaryMap", {})
+        builder.update({"RootMfaEnabled": summary.get("AccountMFAEnabled") == 1,
+                        "RootAccessKeysPresent": summary.get("AccountAccessKeysPresent") == 1},
+                       summaries[-1].entry.file)
+    else:
+        reason = (failure(summaries[-1]) if summaries else report_failure) or CallFailure(
+            call="iam:GetAccountSummary", operation="iam:GetAccountSummary",
+            code="NotCollected", message="neither the credential report nor the account "
+            "summary was read", file="")
+        builder.fail("RootMfaEnabled", reason).fail("RootAccessKeysPresent", reason)
+    if devices and all(d.entry.ok for d in devices) and "RootMfaEnabled" in builder.attributes:
+        mfa = builder.attributes["RootMfaEnabled"]
+        builder.set("RootMfaType", None if not mfa else "virtual" if virtual_root
+                    else "hardware", devices[0].entry.file)
+    elif devices:
+        bad = next((d for d in devices if not d.entry.ok), None)
+        if bad is not None:
+            builder.fail("RootMfaType", failure(bad))

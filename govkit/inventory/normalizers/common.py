@@ -1,0 +1,142 @@
+"""Helpers shared by the AWS normalisers: reading records, tags, ARNs, listing coverage."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from govkit.inventory.model import CallFailure, Coverage, ResourceBuilder
+from govkit.snapshot import CallEntry, CallRecord, Snapshot
+
+# Error codes that mean "this setting is not configured", which is data, not a failed call.
+ABSENT_CODES = frozenset({
+    "NoSuchBucketPolicy",
+    "NoSuchPublicAccessBlockConfiguration",
+    "ServerSideEncryptionConfigurationNotFoundError",
+    "NoSuchTagSet",
+    "NoSuchTagSetError",
+    "ObjectLockConfigurationNotFoundError",
+    "NoSuchEntity",  # IAM: no password policy
+})
+
+
+@dataclass(frozen=True)
+class NormalizeContext:
+    """What normalisers know beyond the snapshot: which accounts are ours."""
+
+    own_accounts: frozenset[str]
+
+
+def partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def tags_from_list(items: Iterable[Mapping[str, Any]] | None,
+                   key: str = "Key", value: str = "Value") -> dict[str, str]:
+    return {str(t.get(key)): str(t.get(value, "")) for t in items or [] if t.get(key) is not None}
+
+
+def parse_policy(document: Any) -> dict[str, Any] | None:
+    """IAM and resource policies arrive as JSON text (sometimes URL-encoded) or as dicts."""
+    if document is None:
+        return None
+    if isinstance(document, Mapping):
+        return dict(document)
+    text = str(document)
+    if text.startswith("%7B"):
+        from urllib.parse import unquote
+        text = unquote(text)
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def statements(policy: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    if not policy:
+        return []
+    found = policy.get("Statement") or []
+    return [s for s in ([found] if isinstance(found, Mapping) else found)
+            if isinstance(s, Mapping)]
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+class RecordSet:
+    """The records of one service in one account, loaded once and indexed."""
+
+    def __init__(self, snapshot: Snapshot, service: str, account: str) -> None:
+        self.snapshot = snapshot
+        self.records: list[CallRecord] = [snapshot.load(e) for e in
+                                          snapshot.select(service, account=account)]
+
+    def of(self, operation: str) -> list[CallRecord]:
+        return [r for r in self.records if r.entry.operation == operation]
+
+    def by_param(self, operation: str, param: str) -> dict[Any, CallRecord]:
+        """The latest record of ``operation`` for each value of ``param``."""
+        found: dict[Any, CallRecord] = {}
+        for record in self.of(operation):
+            value = record.entry.params.get(param)
+            if isinstance(value, list):
+                value = tuple(value)
+            found[value] = record
+        return found
+
+
+def accounts_of(snapshot: Snapshot, service: str) -> list[str]:
+    return sorted({e.account for e in snapshot.select(service)})
+
+
+def failure(record: CallRecord) -> CallFailure:
+    return CallFailure.from_entry(record.entry, record.error_message)
+
+
+def apply_optional(builder: ResourceBuilder, key: str, record: CallRecord | None,
+                   value_of: Any, missing: CallFailure | None = None) -> None:
+    """Set ``key`` from ``record``: absent settings become None, failed calls a failure.
+
+    ``value_of`` maps the response to the attribute value. With no record at all, the key
+    fails with ``missing`` (the call that should have led to it), when given.
+    """
+    if record is None:
+        if missing is not None:
+            builder.fail(key, missing)
+        return
+    if record.entry.ok:
+        builder.set(key, value_of(record.response), record.entry.file)
+    elif record.entry.error_code in ABSENT_CODES:
+        builder.set(key, None, record.entry.file)
+    else:
+        builder.fail(key, failure(record))
+
+
+def listing_coverage(records: Iterable[CallRecord], resource_type: str) -> Iterator[Coverage]:
+    """One coverage entry per account and region in which a listing call was made."""
+    grouped: dict[tuple[str, str], list[CallEntry]] = defaultdict(list)
+    messages: dict[str, str | None] = {}
+    for record in records:
+        grouped[(record.entry.account, record.entry.region)].append(record.entry)
+        messages[record.entry.file] = record.error_message
+    for (account, region), entries in sorted(grouped.items()):
+        failed = next((e for e in entries if not e.ok), None)
+        yield Coverage(type=resource_type, account=account, region=region,
+                       failure=None if failed is None else
+                       CallFailure.from_entry(failed, messages.get(failed.file)),
+                       source=entries[0].file)
+
+
+def pages_ok(records: list[CallRecord]) -> bool:
+    return all(r.entry.ok for r in records)

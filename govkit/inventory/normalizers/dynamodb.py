@@ -1,0 +1,59 @@
+"""DynamoDB tables: which key encrypts them (AWS owned, AWS managed or customer) and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.normalizers.common import (
+    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, partition,
+    tags_from_list)
+from govkit.inventory.normalizers.kms import KeyDirectory
+from govkit.snapshot import Snapshot
+
+
+def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
+    for account in accounts_of(snapshot, "dynamodb"):
+        records = RecordSet(snapshot, "dynamodb", account)
+        pages = records.of("ListTables")
+        yield from listing_coverage(pages, "aws.dynamodb.table")
+        described = records.by_param("DescribeTable", "TableName")
+        tags = records.by_param("ListTagsOfResource", "ResourceArn")
+        keys = KeyDirectory(snapshot, account)
+        for page in pages:
+            region = page.entry.region
+            for name in page.response.get("TableNames") or []:
+                arn = f"arn:{partition(region)}:dynamodb:{region}:{account}:table/{name}"
+                builder = ResourceBuilder(id=arn, type="aws.dynamodb.table", account=account,
+                                          region=region, name=name)
+                record = described.get(name)
+                if record is None or not record.entry.ok:
+                    reason = failure(record) if record is not None else CallFailure.from_entry(
+                        page.entry, f"table {name} was listed but not described")
+                    for field in ("SSEType", "KmsKeyArn", "KmsKeyManager", "Tags"):
+                        builder.fail(field, reason)
+                    yield builder.build()
+                    continue
+                table = record.response.get("Table", {})
+                sse = table.get("SSEDescription") or {}
+                source = record.entry.file
+                # no SSEDescription: encrypted with a key AWS owns and the customer cannot see
+                sse_type = sse.get("SSEType") if sse.get("Status") in ("ENABLED", "UPDATING") \
+                    else "AWS_OWNED"
+                builder.update({"SSEType": sse_type, "KmsKeyArn": sse.get("KMSMasterKeyArn"),
+                                "TableStatus": table.get("TableStatus"),
+                                "DeletionProtectionEnabled":
+                                    table.get("DeletionProtectionEnabled")}, source)
+                manager, failed = keys.manager(sse.get("KMSMasterKeyArn"), region) \
+                    if sse_type == "KMS" else (None, None)
+                if failed is not None:
+                    builder.fail("KmsKeyManager", failed)
+                else:
+                    builder.set("KmsKeyManager", manager, source)
+                tag_record = tags.get(table.get("TableArn", arn))
+                if tag_record is not None and tag_record.entry.ok:
+                    builder.set_tags(tags_from_list(tag_record.response.get("Tags")),
+                                     tag_record.entry.file)
+                elif tag_record is not None:
+                    builder.fail("Tags", failure(tag_record))
+                yield builder.build()

@@ -1,0 +1,145 @@
+"""S3 buckets: encryption, policy (public? TLS-only?), ACL, public access blocks at bucket and
+account level, versioning, object lock and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.normalizers.common import (
+    NormalizeContext, RecordSet, accounts_of, apply_optional, failure, listing_coverage,
+    parse_policy, tags_from_list)
+from govkit.inventory.normalizers.kms import KeyDirectory
+from govkit.inventory.normalizers.policy_analysis import allows_public, denies_insecure_transport
+from govkit.snapshot import CallRecord, Snapshot
+
+_PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
+                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+_BUCKET_OPERATIONS = ("GetBucketLocation", "GetBucketTagging", "GetBucketEncryption",
+                      "GetBucketPolicy", "GetPublicAccessBlock", "GetBucketAcl",
+                      "GetBucketVersioning", "GetObjectLockConfiguration")
+
+
+def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
+    for account in accounts_of(snapshot, "s3"):
+        records = RecordSet(snapshot, "s3", account)
+        listings = records.of("ListBuckets")
+        yield from listing_coverage(listings, "aws.s3.bucket")
+        by_bucket = {op: records.by_param(op, "Bucket") for op in _BUCKET_OPERATIONS}
+        account_block = RecordSet(snapshot, "s3control", account).of("GetPublicAccessBlock")
+        keys = KeyDirectory(snapshot, account)
+        for listing in listings:
+            for bucket in listing.response.get("Buckets") or []:
+                calls = {op: found.get(bucket["Name"]) for op, found in by_bucket.items()}
+                yield _bucket(bucket, listing, calls, account_block[-1] if account_block
+                              else None, keys, account)
+
+
+def _region(bucket: Mapping[str, Any], calls: Mapping[str, CallRecord | None]) -> str:
+    for record in calls.values():
+        if record is not None and record.entry.operation != "GetBucketLocation":
+            return record.entry.region
+    return str(bucket.get("BucketRegion") or "us-east-1")
+
+
+def _bucket(bucket: Mapping[str, Any], listing: CallRecord,
+            calls: Mapping[str, CallRecord | None], account_block: CallRecord | None,
+            keys: KeyDirectory, account: str) -> Resource:
+    name = bucket["Name"]
+    region = _region(bucket, calls)
+    builder = ResourceBuilder(id=f"arn:aws:s3:::{name}", type="aws.s3.bucket", account=account,
+                              region=region, name=name)
+    builder.set("CreationDate", bucket.get("CreationDate"), listing.entry.file)
+    location = calls.get("GetBucketLocation")
+    missing = (failure(location) if location is not None and not location.entry.ok
+               else CallFailure.from_entry(listing.entry, f"bucket {name} was not read"))
+    tagging = calls["GetBucketTagging"]
+    apply_optional(builder, "Tags", tagging, lambda r: tags_from_list(r.get("TagSet")), missing)
+    if "Tags" in builder.attributes:
+        builder.tags = dict(builder.attributes["Tags"] or {})
+        builder.attributes["Tags"] = dict(builder.tags)
+    apply_optional(builder, "DefaultEncryption", calls["GetBucketEncryption"], _encryption,
+                   missing)
+    _key_manager(builder, keys, region)
+    apply_optional(builder, "Policy", calls["GetBucketPolicy"],
+                   lambda r: parse_policy(r.get("Policy")), missing)
+    apply_optional(builder, "PublicAccessBlock", calls["GetPublicAccessBlock"],
+                   lambda r: r.get("PublicAccessBlockConfiguration"), missing)
+    apply_optional(builder, "AclGrants", calls["GetBucketAcl"],
+                   lambda r: r.get("Grants") or [], missing)
+    apply_optional(builder, "Versioning", calls["GetBucketVersioning"],
+                   lambda r: r.get("Status"), missing)
+    apply_optional(builder, "ObjectLock", calls["GetObjectLockConfiguration"],
+                   lambda r: r.get("ObjectLockConfiguration"), missing)
+    _derived(builder, account_block)
+    return builder.build()
+
+
+def _encryption(response: Mapping[str, Any]) -> dict[str, Any] | None:
+    rules = (response.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+    if not rules:
+        return None
+    default = rules[0].get("ApplyServerSideEncryptionByDefault") or {}
+    return {"SSEAlgorithm": default.get("SSEAlgorithm"),
+            "KMSMasterKeyID": default.get("KMSMasterKeyID"),
+            "BucketKeyEnabled": bool(rules[0].get("BucketKeyEnabled", False))}
+
+
+def _key_manager(builder: ResourceBuilder, keys: KeyDirectory, region: str) -> None:
+    if "DefaultEncryption" not in builder.attributes:
+        return
+    encryption = builder.attributes["DefaultEncryption"] or {}
+    algorithm = encryption.get("SSEAlgorithm")
+    source = builder.sources["DefaultEncryption"]
+    if algorithm not in ("aws:kms", "aws:kms:dsse"):
+        builder.set("KmsKeyManager", None, source)
+        return
+    reference = encryption.get("KMSMasterKeyID") or "alias/aws/s3"
+    manager, failed = keys.manager(reference, region)
+    if failed is not None:
+        builder.fail("KmsKeyManager", failed)
+    else:
+        builder.set("KmsKeyManager", manager, source)
+
+
+def _block(config: Mapping[str, Any] | None, setting: str) -> bool:
+    return bool((config or {}).get(setting))
+
+
+def _derived(builder: ResourceBuilder, account_block: CallRecord | None) -> None:
+    """TLS-only, and whether the bucket is public once both public access blocks apply."""
+    attrs = builder.attributes
+    if "Policy" in attrs:
+        builder.set("TlsOnly", denies_insecure_transport(attrs["Policy"]),
+                    builder.sources["Policy"])
+    needed = ("Policy", "AclGrants", "PublicAccessBlock")
+    failed = next((builder.failures[k] for k in needed if k in builder.failures), None)
+    if failed is not None:
+        builder.fail("Public", failed)
+        return
+    policy_public = allows_public(attrs["Policy"])
+    acl_public = any((g.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES
+                     for g in attrs["AclGrants"] or [])
+    builder.set("PolicyPublic", policy_public, builder.sources["Policy"])
+    builder.set("AclPublic", acl_public, builder.sources["AclGrants"])
+    if not policy_public and not acl_public:
+        builder.set("Public", False, builder.sources["Policy"])
+        return
+    if account_block is None or not (account_block.entry.ok or
+                                     account_block.entry.error_code in
+                                     ("NoSuchPublicAccessBlockConfiguration",)):
+        builder.fail("Public", failure(account_block) if account_block is not None else
+                     CallFailure(call="s3control:GetPublicAccessBlock",
+                                 operation="s3control:GetPublicAccessBlock", code="NotCollected",
+                                 message="account public access block not read", file=""))
+        return
+    account_config = account_block.response.get("PublicAccessBlockConfiguration")
+    bucket_config = attrs["PublicAccessBlock"]
+
+    def blocked(setting: str) -> bool:
+        return _block(bucket_config, setting) or _block(account_config, setting)
+
+    public = (policy_public and not blocked("RestrictPublicBuckets")) or \
+        (acl_public and not blocked("IgnorePublicAcls"))
+    builder.set("Public", public, builder.sources["PublicAccessBlock"])

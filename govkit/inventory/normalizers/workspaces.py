@@ -1,0 +1,108 @@
+"""WorkSpaces directories (the glass window's settings) and WorkSpaces (volume encryption)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.normalizers.common import (
+    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, partition,
+    tags_from_list)
+from govkit.snapshot import CallRecord, Snapshot
+
+DEVICE_PREFIX = "DeviceType"
+
+
+def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
+    for account in accounts_of(snapshot, "workspaces"):
+        records = RecordSet(snapshot, "workspaces", account)
+        yield from _directories(records, account)
+        yield from _workspaces(records, account)
+
+
+def _client_properties(records: RecordSet) -> dict[str, tuple[CallRecord, Mapping[str, Any]]]:
+    found: dict[str, tuple[CallRecord, Mapping[str, Any]]] = {}
+    for record in records.of("DescribeClientProperties"):
+        for directory_id in record.entry.params.get("ResourceIds") or []:
+            found[directory_id] = (record, {})
+        for item in record.response.get("ClientPropertiesList") or []:
+            found[item["ResourceId"]] = (record, item.get("ClientProperties") or {})
+    return found
+
+
+def _directories(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
+    pages = records.of("DescribeWorkspaceDirectories")
+    yield from listing_coverage(pages, "aws.workspaces.directory")
+    clients = _client_properties(records)
+    for page in pages:
+        region = page.entry.region
+        for directory in page.response.get("Directories") or []:
+            directory_id = directory["DirectoryId"]
+            builder = ResourceBuilder(
+                id=f"arn:{partition(region)}:workspaces:{region}:{account}:directory/"
+                   f"{directory_id}",
+                type="aws.workspaces.directory", account=account, region=region,
+                name=directory.get("DirectoryName") or directory_id)
+            access = directory.get("WorkspaceAccessProperties") or {}
+            groups = directory.get("ipGroupIds") or []  # some endpoints send "" for none
+            builder.update({
+                "DirectoryId": directory_id,
+                "DirectoryType": directory.get("DirectoryType"),
+                "State": directory.get("State"),
+                "WorkspaceAccessProperties": access,
+                "AllowedDeviceTypes": sorted(k.removeprefix(DEVICE_PREFIX) for k, v in
+                                             access.items() if v == "ALLOW"),
+                "WorkspaceCreationProperties":
+                    directory.get("WorkspaceCreationProperties") or {},
+                "SelfservicePermissions": directory.get("SelfservicePermissions") or {},
+                "IpGroupIds": list(groups) if isinstance(groups, list) else [],
+                "SamlProperties": directory.get("SamlProperties"),
+                "CertificateBasedAuthProperties":
+                    directory.get("CertificateBasedAuthProperties"),
+                "Tenancy": directory.get("Tenancy"),
+            }, page.entry.file)
+            client = clients.get(directory_id)
+            if client is None:
+                builder.fail("ClientProperties", CallFailure.from_entry(
+                    page.entry, "client properties were not read"))
+            elif not client[0].entry.ok:
+                builder.fail("ClientProperties", failure(client[0]))
+            else:
+                builder.set("ClientProperties", dict(client[1]), client[0].entry.file)
+            yield builder.build()
+
+
+def _workspaces(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
+    pages = records.of("DescribeWorkspaces")
+    yield from listing_coverage(pages, "aws.workspaces.workspace")
+    tags = records.by_param("DescribeTags", "ResourceId")
+    for page in pages:
+        region = page.entry.region
+        for workspace in page.response.get("Workspaces") or []:
+            workspace_id = workspace["WorkspaceId"]
+            builder = ResourceBuilder(
+                id=f"arn:{partition(region)}:workspaces:{region}:{account}:workspace/"
+                   f"{workspace_id}",
+                type="aws.workspaces.workspace", account=account, region=region,
+                name=workspace_id)
+            # the API leaves the encryption flags out when they are false
+            builder.update({
+                "UserName": workspace.get("UserName"),
+                "DirectoryId": workspace.get("DirectoryId"),
+                "State": workspace.get("State"),
+                "RootVolumeEncryptionEnabled":
+                    bool(workspace.get("RootVolumeEncryptionEnabled", False)),
+                "UserVolumeEncryptionEnabled":
+                    bool(workspace.get("UserVolumeEncryptionEnabled", False)),
+                "VolumeEncryptionKey": workspace.get("VolumeEncryptionKey") or None,
+                "WorkspaceProperties": workspace.get("WorkspaceProperties") or {},
+            }, page.entry.file)
+            record = tags.get(workspace_id)
+            if record is not None and record.entry.ok:
+                builder.set_tags(tags_from_list(record.response.get("TagList")),
+                                 record.entry.file)
+            else:
+                builder.fail("Tags", failure(record) if record is not None else
+                             CallFailure.from_entry(page.entry, "tags were not read"))
+            yield builder.build()

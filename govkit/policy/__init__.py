@@ -1,0 +1,1 @@
+"""Policies as code: YAML rules over JMESPath keys, evaluated purely over the inventory."""

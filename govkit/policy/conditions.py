@@ -1,0 +1,230 @@
+"""Assertions over a resource document: a JMESPath key, an operator, a value; nested with
+all/any/not. Evaluation is pure: the evaluation time is an argument."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+from jmespath.parser import ParsedResult
+
+Condition = Mapping[str, Any]
+WHOLE_DOCUMENT = "@"
+
+
+@lru_cache(maxsize=4096)
+def compile_key(key: str) -> ParsedResult:
+    return jmespath.compile(key)
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str) and value:
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _compare(actual: Any, expected: Any, test: Callable[[float, float], bool]) -> bool:
+    a, e = _number(actual), _number(expected)
+    return a is not None and e is not None and test(a, e)
+
+
+def _as_set(value: Any) -> set[Any] | None:
+    if isinstance(value, list):
+        try:
+            return set(value)
+        except TypeError:
+            return None
+    return None
+
+
+def _older(actual: Any, days: int, now: dt.datetime) -> bool:
+    moment = _parse_time(actual)
+    return moment is not None and moment < now - dt.timedelta(days=days)
+
+
+def _newer(actual: Any, days: int, now: dt.datetime) -> bool:
+    moment = _parse_time(actual)
+    return moment is not None and moment >= now - dt.timedelta(days=days)
+
+
+def _contains(actual: Any, expected: Any) -> bool:
+    return isinstance(actual, (list, str)) and expected in actual
+
+
+def _regex(actual: Any, pattern: Any) -> bool:
+    return isinstance(actual, str) and re.search(str(pattern), actual) is not None
+
+
+def _subset(actual: Any, expected: Any) -> bool:
+    a, e = _as_set(actual), _as_set(expected)
+    return a is not None and e is not None and a <= e
+
+
+def _disjoint(actual: Any, expected: Any) -> bool:
+    a, e = _as_set(actual), _as_set(expected)
+    return a is not None and e is not None and not a & e
+
+
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, e: a == e,
+    "ne": lambda a, e: a != e,
+    "in": lambda a, e: isinstance(e, list) and a in e,
+    "not_in": lambda a, e: isinstance(e, list) and a not in e,
+    "contains": _contains,
+    "not_contains": lambda a, e: isinstance(a, (list, str)) and not _contains(a, e),
+    "present": lambda a, _e: a is not None,
+    "absent": lambda a, _e: a is None,
+    "empty": lambda a, _e: a is None or a in ("", [], {}),
+    "not_empty": lambda a, _e: a not in (None, "", [], {}),
+    "regex": _regex,
+    "gt": lambda a, e: _compare(a, e, lambda x, y: x > y),
+    "ge": lambda a, e: _compare(a, e, lambda x, y: x >= y),
+    "lt": lambda a, e: _compare(a, e, lambda x, y: x < y),
+    "le": lambda a, e: _compare(a, e, lambda x, y: x <= y),
+    "subset_of": _subset,
+    "disjoint_from": _disjoint,
+}
+DATE_OPERATORS = {"older_than": _older, "newer_than": _newer}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    holds: bool
+    reasons: tuple[str, ...] = ()
+
+
+def _resolve(value: Any, parameters: Mapping[str, Any]) -> Any:
+    if isinstance(value, Mapping) and set(value) == {"param"}:
+        return parameters[value["param"]]
+    return value
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def evaluate(condition: Condition, document: Mapping[str, Any], *, now: dt.datetime,
+             parameters: Mapping[str, Any]) -> Outcome:
+    """Whether ``condition`` holds for ``document``, and why not when it does not."""
+    if "all" in condition:
+        outcomes = [evaluate(c, document, now=now, parameters=parameters)
+                    for c in condition["all"]]
+        failed = [o for o in outcomes if not o.holds]
+        return Outcome(not failed, tuple(r for o in failed for r in o.reasons))
+    if "any" in condition:
+        outcomes = [evaluate(c, document, now=now, parameters=parameters)
+                    for c in condition["any"]]
+        if any(o.holds for o in outcomes):
+            return Outcome(True)
+        return Outcome(False, (" or ".join(r for o in outcomes for r in o.reasons[:1]),))
+    if "not" in condition:
+        inner = evaluate(condition["not"], document, now=now, parameters=parameters)
+        return Outcome(not inner.holds, () if not inner.holds else
+                       (f"not expected: {_describe(condition['not'])}",))
+    return _assertion(condition, document, now, parameters)
+
+
+def _assertion(condition: Condition, document: Mapping[str, Any], now: dt.datetime,
+               parameters: Mapping[str, Any]) -> Outcome:
+    op = condition["op"]
+    actual = compile_key(condition["key"]).search(document)
+    if op in DATE_OPERATORS:
+        days = int(_resolve(condition["days"], parameters))
+        holds = DATE_OPERATORS[op](actual, days, now)
+    else:
+        holds = OPERATORS[op](actual, _resolve(condition.get("value"), parameters))
+    if holds:
+        return Outcome(True)
+    reason = condition.get("message") or \
+        f"{condition['key']} is {_show(actual)}, expected {_describe(condition, parameters)}"
+    return Outcome(False, (reason,))
+
+
+def _describe(condition: Condition, parameters: Mapping[str, Any] | None = None) -> str:
+    if "all" in condition or "any" in condition:
+        joiner = " and " if "all" in condition else " or "
+        return "(" + joiner.join(_describe(c, parameters) for c in
+                                 condition.get("all") or condition.get("any") or []) + ")"
+    if "not" in condition:
+        return f"not {_describe(condition['not'], parameters)}"
+    op = condition["op"].replace("_", " ")
+    if condition["op"] in DATE_OPERATORS:
+        days = _resolve(condition["days"], parameters or {}) if parameters else condition["days"]
+        return f"{condition['key']} {op} {days} days"
+    if "value" not in condition:
+        return f"{condition['key']} {op}" if parameters is None else op
+    value = _resolve(condition["value"], parameters) if parameters else condition["value"]
+    return f"{op} {_show(value)}" if parameters is not None else \
+        f"{condition['key']} {op} {_show(value)}"
+
+
+def root_fields(condition: Condition) -> frozenset[str]:
+    """Top-level resource attributes a condition reads ("@" when it reads the whole document).
+
+    A check is ERROR when any of these attributes could not be collected.
+    """
+    if "all" in condition or "any" in condition:
+        parts = condition.get("all") or condition.get("any") or []
+        return frozenset().union(*(root_fields(c) for c in parts))
+    if "not" in condition:
+        return root_fields(condition["not"])
+    return key_roots(condition["key"])
+
+
+@lru_cache(maxsize=4096)
+def key_roots(key: str) -> frozenset[str]:
+    return frozenset(_roots(compile_key(key).parsed))
+
+
+_LEFT_ONLY = {"subexpression", "index_expression", "projection", "value_projection",
+              "filter_projection", "flatten", "pipe"}
+
+
+def _roots(node: Mapping[str, Any]) -> set[str]:
+    kind = node.get("type")
+    children = node.get("children") or []
+    if kind == "field":
+        return {str(node["value"])}
+    if kind in ("current", "identity"):
+        return {WHOLE_DOCUMENT}
+    if kind in ("literal", "index", "slice", "expref"):
+        return set()
+    if kind in _LEFT_ONLY:
+        return _roots(children[0]) if children else set()
+    found: set[str] = set()
+    for child in children:
+        found |= _roots(child)
+    return found
+
+
+def check_key(key: str) -> str | None:
+    """None when ``key`` is valid JMESPath, else the parser's complaint."""
+    try:
+        compile_key(key)
+    except jmespath.exceptions.JMESPathError as exc:
+        return str(exc).splitlines()[0]
+    return None

@@ -1,0 +1,181 @@
+"""Evaluate rules over an inventory. Pure: the evaluation time and settings are inputs.
+
+Fail closed: a rule whose data could not be collected is ERROR naming the call; "no resources"
+is NOT_APPLICABLE only where the listing call succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from govkit.inventory.model import CallFailure, Coverage, Inventory, Resource
+from govkit.policy.conditions import WHOLE_DOCUMENT, evaluate
+from govkit.policy.exceptions import RiskException
+from govkit.policy.model import Rule
+from govkit.results import Evaluation, Result, Status, sorted_results
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Evaluation settings recorded in the manifest, so a replay uses the same ones."""
+
+    phi_tag_key: str = "data_classification"
+    phi_tag_values: tuple[str, ...] = ("phi",)
+    parameters: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+
+    def is_phi(self, tags: Mapping[str, str]) -> bool:
+        value = tags.get(self.phi_tag_key)
+        return value is not None and value.strip().lower() in \
+            {v.lower() for v in self.phi_tag_values}
+
+    def to_json(self) -> dict[str, object]:
+        return {"phi_tag_key": self.phi_tag_key, "phi_tag_values": list(self.phi_tag_values),
+                "parameters": {k: dict(v) for k, v in sorted(self.parameters.items())}}
+
+
+def _failed_read(resource: Resource, fields: frozenset[str]) -> CallFailure | None:
+    if not resource.failures:
+        return None
+    if WHOLE_DOCUMENT in fields:
+        return next(iter(sorted(resource.failures.items())))[1]
+    for name in sorted(fields):
+        if name in resource.failures:
+            return resource.failures[name]
+    return None
+
+
+def _base(rule: Rule, resource: Resource) -> dict[str, object]:
+    return {"rule_id": rule.id, "severity": rule.severity, "resource_id": resource.id,
+            "resource_name": resource.name, "resource_type": resource.type,
+            "account": resource.account, "region": resource.region,
+            "controls": rule.controls, "evidence": tuple(resource.evidence())}
+
+
+def _error(rule: Rule, resource: Resource, failure: CallFailure, doing: str) -> Result:
+    return Result(**_base(rule, resource), status=Status.ERROR,  # type: ignore[arg-type]
+                  message=f"cannot {doing}: {failure.call} failed with {failure.code}",
+                  failure=failure.to_json())
+
+
+def in_scope(rule: Rule, resource: Resource, settings: Settings,
+             now: dt.datetime) -> bool | CallFailure:
+    """True/False, or the failed call that keeps us from knowing."""
+    if rule.scope_phi:
+        if "Tags" in resource.failures:
+            return resource.failures["Tags"]
+        if not settings.is_phi(resource.tags):
+            return False
+    if rule.scope_where is None:
+        return True
+    failed = _failed_read(resource, rule.scope_reads)
+    if failed is not None:
+        return failed
+    return evaluate(rule.scope_where, resource.document(), now=now,
+                    parameters=rule.parameters).holds
+
+
+def judge(rule: Rule, resource: Resource, *, settings: Settings,
+          now: dt.datetime) -> Result | None:
+    """The result of ``rule`` on one resource, or None when the resource is out of scope."""
+    scoped = in_scope(rule, resource, settings, now)
+    if isinstance(scoped, CallFailure):
+        return _error(rule, resource, scoped, "tell whether the rule applies")
+    if not scoped:
+        return None
+    failed = _failed_read(resource, rule.reads)
+    if failed is not None:
+        return _error(rule, resource, failed, "evaluate")
+    outcome = evaluate(rule.assertion, resource.document(), now=now,
+                       parameters=rule.parameters)
+    if outcome.holds:
+        return Result(**_base(rule, resource), status=Status.PASS,  # type: ignore[arg-type]
+                      message=rule.title)
+    return Result(**_base(rule, resource), status=Status.FAIL,  # type: ignore[arg-type]
+                  message="; ".join(outcome.reasons) or f"not met: {rule.title}")
+
+
+def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
+                      judged_accounts: set[str]) -> Iterator[Result]:
+    common = {"rule_id": rule.id, "severity": rule.severity,
+              "resource_type": rule.resource_type, "controls": rule.controls}
+    if not coverage:
+        yield Result(**common, status=Status.ERROR, resource_id="*",  # type: ignore[arg-type]
+                     account="*", region="*",
+                     message=f"no {rule.resource_type} data was collected in this run",
+                     failure={"call": "none", "operation": "none", "code": "NotCollected",
+                              "message": "the collector for this resource type did not run",
+                              "file": ""})
+        return
+    for entry in coverage:
+        if entry.failure is not None:
+            yield Result(**common, status=Status.ERROR,  # type: ignore[arg-type]
+                         resource_id=f"{rule.resource_type}:{entry.account}:{entry.region}",
+                         account=entry.account, region=entry.region,
+                         message=f"cannot list {rule.resource_type}: {entry.failure.call} "
+                                 f"failed with {entry.failure.code}",
+                         evidence=(entry.failure.file,), failure=entry.failure.to_json())
+    listed_ok = sorted({c.account for c in coverage if c.failure is None} - judged_accounts)
+    for account in listed_ok:
+        sources = tuple(sorted({c.source for c in coverage if c.account == account
+                                and c.failure is None and c.source}))
+        yield Result(**common, status=Status.NOT_APPLICABLE,  # type: ignore[arg-type]
+                     resource_id=f"{rule.resource_type}:{account}", account=account,
+                     region="*", evidence=sources,
+                     message=f"no {rule.resource_type} in scope in account {account}")
+
+
+def evaluate_rule(rule: Rule, inventory: Inventory, *, settings: Settings,
+                  now: dt.datetime) -> Iterator[Result]:
+    judged_accounts: set[str] = set()
+    for resource in inventory.of_type(rule.resource_type):
+        result = judge(rule, resource, settings=settings, now=now)
+        if result is not None:
+            judged_accounts.add(resource.account)
+            yield result
+    yield from _coverage_results(rule, inventory.coverage_of(rule.resource_type),
+                                 judged_accounts)
+
+
+def _apply_exceptions(results: Iterable[Result], exceptions: Sequence[RiskException],
+                      now: dt.datetime) -> tuple[list[Result], list[RiskException],
+                                                 set[RiskException]]:
+    out: list[Result] = []
+    expired: list[RiskException] = []
+    used: set[RiskException] = set()
+    for result in results:
+        match = next((e for e in exceptions if e.matches(result.rule_id, result.resource_id)),
+                     None)
+        if match is None or result.status is not Status.FAIL:
+            out.append(result)
+            continue
+        used.add(match)
+        data = result.__dict__ | {"exception": {**match.to_json(),
+                                                "state": "expired" if match.expired(now)
+                                                else "active"}}
+        if match.expired(now):
+            if match not in expired:
+                expired.append(match)
+            data["message"] = (f"{result.message} (exception {match.ticket} expired on "
+                               f"{match.expires.isoformat()})")
+        else:
+            data["status"] = Status.WAIVED
+            data["message"] = (f"waived until {match.expires.isoformat()} by {match.owner} "
+                               f"({match.ticket}): {result.message}")
+        out.append(Result(**data))
+    return out, expired, used
+
+
+def evaluate_all(rules: Sequence[Rule], inventory: Inventory, *, now: dt.datetime,
+                 settings: Settings, exceptions: Sequence[RiskException] = ()) -> Evaluation:
+    if now.tzinfo is None:
+        raise ValueError("the evaluation time must be timezone-aware")
+    results = [r for rule in rules for r in
+               evaluate_rule(rule, inventory, settings=settings, now=now)]
+    results, expired, used = _apply_exceptions(results, exceptions, now)
+    unused = [e for e in exceptions if e not in used]
+    return Evaluation(results=sorted_results(results),
+                      expired_exceptions=tuple(e.to_json() for e in expired),
+                      unused_exceptions=tuple(e.to_json() for e in unused),
+                      rules={r.id: r.summary() for r in rules})

@@ -1,0 +1,51 @@
+"""The terminal summary: counts by status and severity, and the worst findings."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from govkit.results import Evaluation, Status
+
+STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta",
+                Status.WAIVED: "yellow", Status.NOT_APPLICABLE: "dim"}
+
+
+def print_summary(console: Console, evaluation: Evaluation, *, run_dir: str,
+                  worst: int = 10) -> None:
+    counts = evaluation.counts()
+    status_table = Table(title="Results by status", title_justify="left")
+    for status in Status:
+        status_table.add_column(status.value, justify="right", style=STATUS_STYLE[status])
+    status_table.add_row(*(str(counts[s.value]) for s in Status))
+    console.print(status_table)
+
+    severity_table = Table(title="Failures by severity", title_justify="left")
+    by_severity = evaluation.failures_by_severity()
+    for label in by_severity:
+        severity_table.add_column(label, justify="right")
+    severity_table.add_row(*(str(v) for v in by_severity.values()))
+    console.print(severity_table)
+
+    failures = evaluation.worst_failures(worst)
+    if failures:
+        table = Table(title=f"Worst findings (top {len(failures)})", title_justify="left")
+        for column in ("severity", "rule", "resource", "account/region", "why"):
+            table.add_column(column, overflow="fold")
+        for result in failures:
+            table.add_row(result.severity.label, result.rule_id,
+                          result.resource_name or result.resource_id,
+                          f"{result.account}/{result.region}", result.message)
+        console.print(table)
+    errors = [r for r in evaluation.results if r.status is Status.ERROR]
+    if errors:
+        console.print(f"[magenta]{len(errors)} checks could not get their data[/magenta] "
+                      "(evidence incomplete), e.g.:")
+        for result in errors[:5]:
+            console.print(f"  {result.rule_id} on {result.resource_name or result.resource_id}:"
+                          f" {result.message}", markup=False, highlight=False)
+    for expired in evaluation.expired_exceptions:
+        console.print(f"[yellow]expired exception[/yellow] {expired['ticket']} "
+                      f"({expired['rule']} on {expired['resource']}, owner "
+                      f"{expired['owner']}) expired {expired['expires']}")
+    console.print(f"Run directory: {run_dir}", markup=False, highlight=False)
