@@ -98,14 +98,19 @@ def validate(document: YamlDocument, schema: dict[str, Any]) -> None:
     if not errors:
         return
     error = jsonschema.exceptions.best_match(errors) or errors[0]
-    where = list(error.absolute_path)
+    where: list[str | int] = list(error.absolute_path)
+    message = _describe(error)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set((error.schema or {}).get("properties") or {})
+        extra = sorted(k for k in error.instance if k not in allowed)
+        if extra:
+            where.append(extra[0])
+            message = f"unknown field '{extra[0]}'"
     field = ".".join(str(p) for p in where) or None
-    raise InputError(document.path, _describe(error), line=document.line_of(where), field=field)
+    raise InputError(document.path, message, line=document.line_of(where), field=field)
 
 
 def _describe(error: jsonschema.ValidationError) -> str:
-    if error.validator == "additionalProperties":
-        return f"unknown field: {error.message.split('(')[-1].rstrip(')')}"
     if error.validator in ("oneOf", "anyOf") and error.context:
         deepest = max(error.context, key=lambda e: len(e.absolute_path))
         return deepest.message

@@ -1,0 +1,63 @@
+"""Collectors against a real moto server over HTTP: every call recorded, canonically."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import rfc8785
+
+from govkit.run import Run
+from govkit.snapshot import INDEX_FILE, Snapshot
+
+BULK_IAM_OPERATIONS = {"GetAccountAuthorizationDetails", "GenerateCredentialReport",
+                       "GetCredentialReport", "GetAccountPasswordPolicy", "GetAccountSummary",
+                       "ListVirtualMFADevices", "GetPolicy", "GetPolicyVersion"}
+
+
+def test_every_call_is_a_canonical_record_listed_in_the_index(demo_run: Run) -> None:
+    snapshot = Snapshot.open(demo_run.path)
+    files = {str(p.relative_to(demo_run.path)) for p in
+             (demo_run.path / "snapshots").rglob("*.json")} - {INDEX_FILE}
+    assert files == {e.file for e in snapshot.entries}
+    assert len(files) == demo_run.manifest["sources"][0]["api_calls"]
+    for entry in snapshot.entries[:200]:
+        raw = (demo_run.path / entry.file).read_bytes()
+        record = json.loads(raw)
+        assert rfc8785.dumps(record) == raw, f"{entry.file} is not canonical JSON"
+        assert record["operation"] == entry.operation
+        assert record["outcome"] in ("ok", "error")
+        assert isinstance(record["duration_ms"], int)
+        assert ("response" in record) == (record["outcome"] == "ok")
+
+
+def test_iam_uses_bulk_calls_only(demo_run: Run) -> None:
+    operations = {e.operation for e in Snapshot.open(demo_run.path).select("iam")}
+    assert operations <= BULK_IAM_OPERATIONS
+    assert {"GetAccountAuthorizationDetails", "GetCredentialReport"} <= operations
+
+
+def test_every_service_was_collected_in_every_region(demo_run: Run) -> None:
+    entries = Snapshot.open(demo_run.path).entries
+    seen = {(e.service, e.region) for e in entries}
+    for service in ("ec2", "rds", "kms", "dynamodb", "cloudtrail", "workspaces",
+                    "workspaces-web"):
+        for region in ("us-east-1", "us-west-2"):
+            assert (service, region) in seen, (service, region)
+    assert ("iam", "global") in seen and ("s3", "global") in seen
+
+
+def test_absent_settings_are_recorded_as_their_aws_error_codes(demo_run: Run) -> None:
+    codes = {e.error_code for e in Snapshot.open(demo_run.path).entries if not e.ok}
+    assert codes <= {"NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration",
+                     "ServerSideEncryptionConfigurationNotFoundError", "NoSuchTagSet",
+                     "ObjectLockConfigurationNotFoundError", "NoSuchEntity"}, codes
+
+
+def test_manifest_describes_the_scan(demo_run: Run) -> None:
+    manifest = json.loads((demo_run.path / "manifest.json").read_bytes())
+    assert manifest["accounts"] == ["123456789012"]
+    assert manifest["regions"] == ["us-east-1", "us-west-2"]
+    assert manifest["period"].startswith(manifest["evaluated_at"][:4] + "-Q")
+    assert manifest["sources"][0]["type"] == "aws"
+    assert Path(demo_run.path / "policies" / "rules").is_dir()
