@@ -13,6 +13,7 @@ run directory, so re-running it later (replay) gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import shutil
 from collections.abc import Callable, Sequence
@@ -140,7 +141,20 @@ def scan(request: ScanRequest, options: RunOptions, progress: Progress | None = 
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
+    _point_latest(options.out, run_id)
     return Run(final, manifest, evaluation)
+
+
+def _point_latest(out: Path, run_id: str) -> None:
+    """``<out>/latest`` names the newest complete run (a symlink, replaced atomically)."""
+    link = out / "latest"
+    temporary = out / f".latest.{run_id}"
+    try:
+        temporary.unlink(missing_ok=True)
+        temporary.symlink_to(run_id, target_is_directory=True)
+        os.replace(temporary, link)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # a filesystem without symlinks: no pointer
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The snapshot: every API call a scan made, as it happened, in canonical JSON on disk.
 
 Each call (each page of a paginated call) is one file under ``snapshots/``:
-``snapshots/<account>/<region>/<service>/<Operation>.[<hint>.]<params-digest>[.<n>].json``. File names are
-derived from the call itself, so the same estate scanned twice gives the same names. When the
-scan ends, ``snapshots/index.json`` lists every call with its outcome, without the responses.
+``snapshots/<account>/<region>/<service>/<Operation>.[<hint>.]<params-digest>[.<n>].json``.
+File names are derived from the call itself, so the same estate scanned twice gives the same
+names. When the scan ends, ``snapshots/index.json`` lists every call with its outcome, without
+the responses. ``page`` in a record's parameters is govkit's page counter, not an API parameter.
 
 Records are written as they arrive and never held in memory, so memory does not grow with the
 size of the estate.

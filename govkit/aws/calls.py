@@ -64,9 +64,10 @@ class Caller:
                 began: float, response: Mapping[str, Any] | None,
                 failure: Exception | None) -> CallResult:
         duration_ms = int((time.perf_counter() - began) * 1000)
-        common = dict(account=self.account, region=self.region, service=self.service,
-                      operation=operation, params=params, started_at=started,
-                      duration_ms=duration_ms)
+        common: dict[str, Any] = {
+            "account": self.account, "region": self.region, "service": self.service,
+            "operation": operation, "params": params, "started_at": started,
+            "duration_ms": duration_ms}
         if failure is None:
             body, request_id, retries = _strip_metadata(response or {})
             entry = self.writer.record(**common, response=_read_streams(body),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -38,6 +39,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.WORKSPACES_WEB: workspaces_web.collect,
 }
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3})
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +52,7 @@ class ScanRequest:
     external_id: str | None = None
     org: bool = False
     workers: int = 16
+    max_attempts: int = sessions.DEFAULT_MAX_ATTEMPTS
     services: tuple[AwsService, ...] = tuple(AwsService)
 
 
@@ -92,7 +95,8 @@ def _enabled_regions(base: sessions.AccountSession, writer: SnapshotWriter,
 
 def _targets(request: ScanRequest, base: boto3.Session, base_account: str,
              writer: SnapshotWriter) -> tuple[list[sessions.AccountSession], tuple[str, ...]]:
-    home = sessions.AccountSession(base_account, base, max_pool=request.workers)
+    home = sessions.AccountSession(base_account, base, max_pool=request.workers,
+                                   max_attempts=request.max_attempts)
     if request.accounts and request.org:
         raise UsageError("give either --accounts or --org, not both")
     wanted = list(request.accounts)
@@ -112,7 +116,8 @@ def _targets(request: ScanRequest, base: boto3.Session, base_account: str,
         assumed = sessions.assume_role_session(base, account, request.role_name,
                                                request.home_region, "aws", request.external_id)
         targets.append(sessions.AccountSession(account, assumed, via_role=request.role_name,
-                                               max_pool=request.workers))
+                                               max_pool=request.workers,
+                                               max_attempts=request.max_attempts))
     return targets, org_accounts
 
 
@@ -123,11 +128,10 @@ def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
     targets, org_accounts = _targets(request, base, base_account, writer)
     home = targets[0] if targets[0].account == base_account else \
         sessions.AccountSession(base_account, base)
+    bad = [r for r in (*request.regions, request.home_region) if not _REGION.fullmatch(r)]
+    if bad:
+        raise UsageError(f"not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")
     regions = list(request.regions) or _enabled_regions(home, writer, request.home_region)
-    known = set(base.get_available_regions("ec2")) | set(regions if not request.regions else [])
-    unknown = sorted(set(regions) - known)
-    if unknown:
-        raise UsageError(f"unknown region(s): {', '.join(unknown)}")
     tasks: list[Task] = []
     skipped: list[dict[str, str]] = []
     for target in targets:

@@ -34,8 +34,11 @@ def _drop_account_label(request: Any, **_: Any) -> None:
         request.url = urlunsplit(parts._replace(netloc=parts.netloc.split(".", 1)[1]))
 
 
-def client_config(max_pool: int) -> Config:
-    return Config(retries={"mode": "adaptive", "max_attempts": 8},
+DEFAULT_MAX_ATTEMPTS = 8
+
+
+def client_config(max_pool: int, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
+    return Config(retries={"mode": "adaptive", "max_attempts": max_attempts},
                   max_pool_connections=max(10, max_pool), connect_timeout=10, read_timeout=60,
                   user_agent_extra=f"govkit/{__version__}")
 
@@ -48,6 +51,7 @@ class AccountSession:
     session: boto3.Session
     via_role: str | None = None
     max_pool: int = 16
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -57,7 +61,8 @@ class AccountSession:
             client = self._clients.get(key)
             if client is None:
                 client = self.session.client(service, region_name=region,
-                                             config=client_config(self.max_pool))
+                                             config=client_config(self.max_pool,
+                                                                  self.max_attempts))
                 if service == "s3control":
                     client.meta.events.register("before-sign.s3-control", _drop_account_label)
                 self._clients[key] = client

@@ -113,5 +113,5 @@ def validate(document: YamlDocument, schema: dict[str, Any]) -> None:
 def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator in ("oneOf", "anyOf") and error.context:
         deepest = max(error.context, key=lambda e: len(e.absolute_path))
-        return deepest.message
-    return error.message
+        return str(deepest.message)
+    return str(error.message)

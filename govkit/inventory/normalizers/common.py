@@ -60,7 +60,7 @@ def parse_policy(document: Any) -> dict[str, Any] | None:
     return parsed if isinstance(parsed, dict) else None
 
 
-def statements(policy: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+def statements(policy: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
     if not policy:
         return []
     found = policy.get("Statement") or []

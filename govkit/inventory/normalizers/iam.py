@@ -143,7 +143,8 @@ def _principals(records: RecordSet, account: str,
                     _role_trust(builder, principal, page.entry.file, ctx)
                 if unknown:
                     builder.fail("AdminPolicies", policy_failures.get(unknown[0]) or
-                                 CallFailure.from_entry(page.entry, f"no document for {unknown[0]}"))
+                                 CallFailure.from_entry(page.entry,
+                                                        f"no document for {unknown[0]}"))
                 else:
                     builder.set("AdminPolicies", sorted(admin), page.entry.file)
                 yield builder.build()
