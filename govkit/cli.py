@@ -36,8 +36,16 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 policies_app = typer.Typer(no_args_is_help=True, help="List, validate and test policies.")
 app.add_typer(policies_app, name="policies")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+
+def _console(stderr: bool) -> Console:
+    """Rich console; when output is piped or captured, wide enough for the findings table."""
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=160)
+
+
+out = _console(stderr=False)
+err = _console(stderr=True)
 
 PoliciesOpt = Annotated[list[Path] | None, typer.Option(
     "--policies", help="Extra policy folder (<area>/<rule-id>.yaml); repeatable.")]
@@ -211,8 +219,10 @@ def policies_validate(path: Annotated[Path, typer.Argument(
     """Check rule files against the schema, their keys and their controls."""
     if path.is_file():
         rules = [loader.load_rule(path, path.parent.name)]
+    elif path.resolve() == loader.builtin_dir("policies").resolve():
+        rules = list(loader.load_policy_set().rules)  # also cross-checks the catalogue
     else:
-        rules = list(loader.load_policy_set([path]).rules)
+        rules = list(loader.load_policy_set([path], include_builtin=False).rules)
     out.print(f"{len(rules)} rule(s) valid", highlight=False)
 
 
@@ -244,18 +254,25 @@ def version_command() -> None:
     out.print(f"govkit {__version__}")
 
 
+# Option-parsing errors: typer's own click (newer typer vendors it) and plain click.
+_PARSE_ERRORS: tuple[type[Exception], ...] = (typer.exceptions.TyperException,
+                                              click.exceptions.ClickException)
+_ABORTS: tuple[type[BaseException], ...] = (typer.Abort, click.exceptions.Abort)
+
+
 def main() -> None:
     try:
         code = app(standalone_mode=False)
-    except click.exceptions.UsageError as exc:
-        exc.show()
-        code = EXIT_INPUT
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        code = EXIT_INPUT
-    except click.exceptions.Abort:
+    except _ABORTS:
         err.print("govkit: interrupted")
         code = 130
+    except _PARSE_ERRORS as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"govkit: error: {exc}", markup=False, highlight=False)
+        code = EXIT_INPUT
     except GovkitError as exc:
         err.print(f"govkit: error: {exc}", markup=False, highlight=False)
         code = exc.exit_code

@@ -151,7 +151,12 @@ def evaluate(condition: Condition, document: Mapping[str, Any], *, now: dt.datet
 def _assertion(condition: Condition, document: Mapping[str, Any], now: dt.datetime,
                parameters: Mapping[str, Any]) -> Outcome:
     op = condition["op"]
-    actual = compile_key(condition["key"]).search(document)
+    try:
+        actual = compile_key(condition["key"]).search(document)
+    except jmespath.exceptions.JMESPathError as exc:
+        # the data has another shape than the key expects (e.g. length() of a missing list)
+        return Outcome(False, (f"{condition['key']} cannot be evaluated on this resource: "
+                               f"{str(exc).splitlines()[0]}",))
     if op in DATE_OPERATORS:
         days = int(_resolve(condition["days"], parameters))
         holds = DATE_OPERATORS[op](actual, days, now)

@@ -75,3 +75,47 @@ def test_throttling_that_never_clears_is_error(proxy: FaultProxy, tmp_path: Path
     kms = [r for r in run.evaluation.results if r.resource_type == "aws.kms.key"]
     assert kms and {r.status for r in kms} == {Status.ERROR}
     assert all("kms:ListKeys" in r.message and "ThrottlingException" in r.message for r in kms)
+
+
+# (service, operation, error code, a rule that depends on the call)
+DENIALS = [
+    ("s3", "GetBucketPolicy", "AccessDenied", "s3-phi-bucket-tls-only"),
+    ("s3control", "GetPublicAccessBlock", "AccessDenied", "s3-account-public-access-block"),
+    ("iam", "GetAccountPasswordPolicy", "AccessDenied", "iam-password-policy-strong"),
+    ("iam", "GetCredentialReport", "AccessDenied", "iam-user-mfa-console"),
+    ("cloudtrail", "DescribeTrails", "AccessDeniedException",
+     "cloudtrail-multi-region-trail-secured"),
+    ("workspaces", "DescribeClientProperties", "AccessDeniedException",
+     "workspaces-directory-reconnect-disabled"),
+    ("ec2", "DescribeSnapshotAttribute", "UnauthorizedOperation", "ebs-snapshot-not-public"),
+    ("kms", "GetKeyRotationStatus", "AccessDeniedException", "kms-cmk-rotation-enabled"),
+    ("rds", "DescribeDBSnapshotAttributes", "AccessDenied", "rds-snapshot-not-public"),
+    ("workspaces-web", "GetUserSettings", "AccessDeniedException",
+     "secure-browser-download-disabled"),
+]
+
+
+@pytest.fixture(scope="module")
+def denied_run(estate: Estate, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    with FaultProxy(upstream=estate.endpoint_url) as running, \
+            aws_environment(running.endpoint_url):
+        for service, operation, code, _ in DENIALS:
+            running.inject(service, operation, code)
+        return run_through(tmp_path_factory.mktemp("denied"))
+
+
+@pytest.mark.parametrize(("service", "operation", "code", "rule_id"), DENIALS,
+                         ids=[d[1] for d in DENIALS])
+def test_denied_call_makes_its_rule_error_never_pass(denied_run: Run, service: str,
+                                                     operation: str, code: str,
+                                                     rule_id: str) -> None:
+    results = [r for r in denied_run.evaluation.results if r.rule_id == rule_id]
+    errors = [r for r in results if r.status is Status.ERROR]
+    assert any(f"{service}:{operation}" in r.message and code in r.message for r in errors), \
+        [(r.status, r.message) for r in results]
+    # whatever was still judged (e.g. automated snapshots, which cannot be shared) was judged
+    # without the failed call's data
+    marker = f"/{service}/{operation}."
+    for result in results:
+        if result.status is not Status.ERROR:
+            assert not any(marker in path for path in result.evidence), result

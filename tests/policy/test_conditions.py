@@ -101,3 +101,10 @@ def test_root_fields_of_nested_conditions() -> None:
     condition = {"all": [{"key": "a.b", "op": "present"},
                          {"not": {"any": [{"key": "c", "op": "eq", "value": 1}]}}]}
     assert root_fields(condition) == {"a", "c"}
+
+
+def test_key_that_cannot_be_evaluated_fails_with_a_reason() -> None:
+    outcome = evaluate({"key": "length(Trails)", "op": "ge", "value": 1}, {"Trails": None},
+                       now=NOW, parameters={})
+    assert not outcome.holds
+    assert "cannot be evaluated" in outcome.reasons[0]

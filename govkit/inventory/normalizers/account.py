@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from govkit.inventory.model import CallFailure, Resource, ResourceBuilder
-from govkit.inventory.normalizers.common import RecordSet, apply_optional, failure
+from govkit.inventory.normalizers.common import (
+    RecordSet, apply_optional, failure, not_collected, report_value)
 from govkit.inventory.normalizers.trails import trail_summaries
 from govkit.snapshot import GLOBAL_REGION, Snapshot
 
@@ -23,16 +24,22 @@ def account_resource(records: RecordSet, account: str, snapshot: Snapshot, *,
                               account=account, region=GLOBAL_REGION, name=account)
     policies = records.of("GetAccountPasswordPolicy")
     apply_optional(builder, "PasswordPolicy", policies[-1] if policies else None,
-                   lambda r: r.get("PasswordPolicy"))
+                   lambda r: r.get("PasswordPolicy"),
+                   not_collected("iam:GetAccountPasswordPolicy", "password policy not read"))
     _root(builder, records, root_row, report_file, report_failure)
     s3control = RecordSet(snapshot, "s3control", account).of("GetPublicAccessBlock")
     apply_optional(builder, "S3PublicAccessBlock", s3control[-1] if s3control else None,
-                   lambda r: r.get("PublicAccessBlockConfiguration"))
+                   lambda r: r.get("PublicAccessBlockConfiguration"),
+                   not_collected("s3control:GetPublicAccessBlock",
+                                 "account public access block not read"))
     trails, trail_failure, trail_source = trail_summaries(snapshot, account)
     if trail_failure is not None:
         builder.fail("Trails", trail_failure)
     elif trail_source is not None:
         builder.set("Trails", trails, trail_source)
+    else:
+        builder.fail("Trails", not_collected("cloudtrail:DescribeTrails",
+                                             "no region's trails were read"))
     return builder.build()
 
 
@@ -48,7 +55,7 @@ def _root(builder: ResourceBuilder, records: RecordSet, row: Mapping[str, str] |
             "RootMfaEnabled": row.get("mfa_active") == "true",
             "RootAccessKeysPresent": "true" in (row.get("access_key_1_active"),
                                                 row.get("access_key_2_active")),
-            "RootPasswordLastUsed": row.get("password_last_used"),
+            "RootPasswordLastUsed": report_value(row.get("password_last_used")),
         }
         builder.update(facts, report_file)
     elif summaries and summaries[-1].entry.ok:
@@ -66,7 +73,10 @@ def _root(builder: ResourceBuilder, records: RecordSet, row: Mapping[str, str] |
         mfa = builder.attributes["RootMfaEnabled"]
         builder.set("RootMfaType", None if not mfa else "virtual" if virtual_root
                     else "hardware", devices[0].entry.file)
-    elif devices:
-        bad = next((d for d in devices if not d.entry.ok), None)
-        if bad is not None:
-            builder.fail("RootMfaType", failure(bad))
+    elif devices and any(not d.entry.ok for d in devices):
+        builder.fail("RootMfaType", failure(next(d for d in devices if not d.entry.ok)))
+    elif "RootMfaEnabled" in builder.failures:
+        builder.fail("RootMfaType", builder.failures["RootMfaEnabled"])
+    else:
+        builder.fail("RootMfaType", not_collected("iam:ListVirtualMFADevices",
+                                                  "MFA devices not read"))

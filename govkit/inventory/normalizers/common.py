@@ -100,6 +100,20 @@ def accounts_of(snapshot: Snapshot, service: str) -> list[str]:
     return sorted({e.account for e in snapshot.select(service)})
 
 
+_NO_VALUE = frozenset({"N/A", "no_information", "not_supported", ""})
+
+
+def report_value(text: str | None) -> str | None:
+    """A credential-report cell, with its "no value" spellings turned into None."""
+    return None if text is None or text in _NO_VALUE else text
+
+
+def not_collected(operation: str, why: str) -> CallFailure:
+    """A call that should have been made and was not: as much an ERROR as a failed one."""
+    return CallFailure(call=operation, operation=operation, code="NotCollected", message=why,
+                       file="")
+
+
 def failure(record: CallRecord) -> CallFailure:
     return CallFailure.from_entry(record.entry, record.error_message)
 

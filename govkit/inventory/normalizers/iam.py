@@ -16,13 +16,12 @@ from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuil
 from govkit.inventory.normalizers.account import account_resource
 from govkit.inventory.normalizers.common import (
     NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, parse_policy,
-    tags_from_list)
+    report_value, tags_from_list)
 from govkit.inventory.normalizers.policy_analysis import grants_admin, trust_summary
 from govkit.snapshot import GLOBAL_REGION, Snapshot
 
 PRINCIPAL_TYPES = {"UserDetailList": "aws.iam.user", "GroupDetailList": "aws.iam.group",
                    "RoleDetailList": "aws.iam.role"}
-_NO_VALUE = {"N/A", "no_information", "not_supported", ""}
 
 
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
@@ -49,22 +48,19 @@ def _report_rows(records: RecordSet) -> tuple[dict[str, dict[str, str]], str | N
     return rows, report.entry.file, None
 
 
-def _value(text: str | None) -> str | None:
-    return None if text is None or text in _NO_VALUE else text
-
-
 def _credentials(row: Mapping[str, str]) -> dict[str, Any]:
     keys = []
     for slot in (1, 2):
         active = row.get(f"access_key_{slot}_active") == "true"
-        rotated = _value(row.get(f"access_key_{slot}_last_rotated"))
+        rotated = report_value(row.get(f"access_key_{slot}_last_rotated"))
         if active or rotated:
+            used = report_value(row.get(f"access_key_{slot}_last_used_date"))
             keys.append({"Slot": slot, "Active": active, "LastRotated": rotated,
-                         "LastUsedDate": _value(row.get(f"access_key_{slot}_last_used_date"))})
+                         "LastUsedDate": used})
     return {
         "PasswordEnabled": row.get("password_enabled") == "true",
-        "PasswordLastUsed": _value(row.get("password_last_used")),
-        "PasswordLastChanged": _value(row.get("password_last_changed")),
+        "PasswordLastUsed": report_value(row.get("password_last_used")),
+        "PasswordLastChanged": report_value(row.get("password_last_changed")),
         "MfaActive": row.get("mfa_active") == "true",
         "AccessKeys": keys,
         "ActiveAccessKeys": [k for k in keys if k["Active"]],
@@ -184,7 +180,13 @@ def _user_credentials(builder: ResourceBuilder, row: Mapping[str, str] | None,
         for key in keys:
             builder.fail(key, missing)
     elif row is None:
-        builder.update({k: None for k in keys}, report_file)  # created after the report
+        # a user created after the report was generated: its credentials are unknown
+        absent = CallFailure(call="iam:GetCredentialReport", operation="iam:GetCredentialReport",
+                             code="NotInReport", file=report_file,
+                             message="the user is not in the credential report (created after "
+                                     "the report was generated); scan again")
+        for key in keys:
+            builder.fail(key, absent)
     else:
         builder.update(_credentials(row), report_file)
 

@@ -87,7 +87,8 @@ def _encryption(response: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _key_manager(builder: ResourceBuilder, keys: KeyDirectory, region: str) -> None:
-    if "DefaultEncryption" not in builder.attributes:
+    if "DefaultEncryption" in builder.failures:
+        builder.fail("KmsKeyManager", builder.failures["DefaultEncryption"])
         return
     encryption = builder.attributes["DefaultEncryption"] or {}
     algorithm = encryption.get("SSEAlgorithm")
@@ -110,7 +111,9 @@ def _block(config: Mapping[str, Any] | None, setting: str) -> bool:
 def _derived(builder: ResourceBuilder, account_block: CallRecord | None) -> None:
     """TLS-only, and whether the bucket is public once both public access blocks apply."""
     attrs = builder.attributes
-    if "Policy" in attrs:
+    if "Policy" in builder.failures:
+        builder.fail("TlsOnly", builder.failures["Policy"])
+    else:
         builder.set("TlsOnly", denies_insecure_transport(attrs["Policy"]),
                     builder.sources["Policy"])
     needed = ("Policy", "AclGrants", "PublicAccessBlock")
