@@ -66,7 +66,9 @@ def seeded_at(estate: SeededEstate) -> dt.datetime:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+def served(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     """`python -m govkit.demo.serve`, started first so that it seeds while the tests run."""
     port_file = tmp_path_factory.mktemp("serve") / "endpoint.url"
     command = [sys.executable, "-m", "govkit.demo.serve", "--scale", "1",

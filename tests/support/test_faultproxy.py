@@ -20,9 +20,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.parsers import create_parser
 from botocore.retries.standard import RetryContext, ThrottledRetryableChecker
-from moto.server import ThreadedMotoServer
 
 from . import faultproxy
+from .moto_process import moto_process
 from .faultproxy import (
     UNKNOWN,
     ErrorSpec,
@@ -51,13 +51,9 @@ Call = Callable[[Any], Any]
 
 @pytest.fixture(scope="module")
 def moto_upstream() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    # in a child process: resources made here must not leak into the shared demo estate
+    with moto_process() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture
