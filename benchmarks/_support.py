@@ -14,13 +14,14 @@ from pathlib import Path
 
 MEASURE = """
 import resource, sys, json, time
+stats_path = sys.argv.pop()
 from govkit.cli import main
 started = time.perf_counter()
 try:
     main()
 finally:
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with open(sys.argv.pop(), "w") as handle:
+    with open(stats_path, "w") as handle:
         json.dump({"peak_rss_mib": peak_kib / 1024,
                    "seconds": time.perf_counter() - started}, handle)
 """

@@ -34,8 +34,8 @@ def main() -> int:
         with seeded_emulator(scale) as endpoint, tempfile.TemporaryDirectory() as scratch:
             cwd = Path(scratch)
             stats = measured_govkit(["scan", "--regions", REGIONS, "--out", "runs",
-                                     "--workers", str(options.workers), "--fail-on", "none",
-                                     "--format", "json"], endpoint, cwd)
+                                     "--workers", str(options.workers), "--fail-on", "none"],
+                                    endpoint, cwd)
             run = (cwd / "runs" / "latest").resolve()
             manifest = json.loads((run / "manifest.json").read_bytes())
             results = json.loads((run / "results" / "results.json").read_bytes())

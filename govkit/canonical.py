@@ -64,5 +64,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_json(path: Path, value: Any) -> None:
-    write_atomic(path, dumps(value))
+def write_json(path: Path, value: Any, *, plain: bool = False) -> None:
+    """Write canonical JSON; ``plain`` skips conversion for data that is already plain JSON."""
+    write_atomic(path, rfc8785.dumps(value) if plain else dumps(value))

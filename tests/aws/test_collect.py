@@ -7,6 +7,7 @@ from pathlib import Path
 
 import rfc8785
 
+from govkit.results import validate_results
 from govkit.run import Run
 from govkit.snapshot import INDEX_FILE, Snapshot
 
@@ -61,3 +62,10 @@ def test_manifest_describes_the_scan(demo_run: Run) -> None:
     assert manifest["period"].startswith(manifest["evaluated_at"][:4] + "-Q")
     assert manifest["sources"][0]["type"] == "aws"
     assert Path(demo_run.path / "policies" / "rules").is_dir()
+
+
+def test_results_document_matches_the_published_schema(demo_run: Run) -> None:
+    document = json.loads((demo_run.path / "results" / "results.json").read_bytes())
+    validate_results(document)
+    assert document["run_id"] == demo_run.manifest["run_id"]
+    assert document["summary"]["results"] == len(document["results"])
