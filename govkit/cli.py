@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 import yaml
 from rich.console import Console
@@ -259,10 +258,24 @@ def version_command() -> None:
     out.print(f"govkit {__version__}")
 
 
-# Option-parsing errors: typer's own click (newer typer vendors it) and plain click.
-_PARSE_ERRORS: tuple[type[Exception], ...] = (typer.exceptions.TyperException,
-                                              click.exceptions.ClickException)
-_ABORTS: tuple[type[BaseException], ...] = (typer.Abort, click.exceptions.Abort)
+def _parse_errors() -> tuple[tuple[type[Exception], ...], tuple[type[BaseException], ...]]:
+    """Option-parsing errors and aborts: newer typer vendors click, older typer uses click."""
+    errors: list[type[Exception]] = []
+    aborts: list[type[BaseException]] = [typer.Abort]
+    base = getattr(getattr(typer, "exceptions", None), "TyperException", None)
+    if isinstance(base, type) and issubclass(base, Exception):
+        errors.append(base)
+    try:
+        import click
+    except ImportError:
+        pass
+    else:
+        errors.append(click.exceptions.ClickException)
+        aborts.append(click.exceptions.Abort)
+    return tuple(errors), tuple(aborts)
+
+
+_PARSE_ERRORS, _ABORTS = _parse_errors()
 
 
 def main() -> None:

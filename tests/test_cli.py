@@ -135,3 +135,10 @@ def test_policies_validate_reports_file_and_line(tmp_path: Path) -> None:
     assert process.returncode == 2
     assert "broken.yaml:" in process.stderr
     assert "Traceback" not in process.stderr
+
+
+def test_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
+    process = govkit("policies", "list", "--bogus", endpoint_url="http://127.0.0.1:9",
+                     cwd=tmp_path)
+    assert process.returncode == 2
+    assert "No such option" in process.stderr and "Traceback" not in process.stderr
