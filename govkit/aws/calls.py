@@ -120,6 +120,12 @@ class Caller:
                 return
             yield self._record(operation, page_params, started, began, response, None)
 
+    def record_all(self, method: str, **params: Any) -> None:
+        """Record every page of a call whose data only the normalisers read."""
+        for page in self.pages(method, **params):
+            if not page.ok:
+                return
+
     def all_pages_ok(self, method: str, result_key: str, **params: Any
                      ) -> tuple[list[Any], CallResult | None]:
         """Items under ``result_key`` across all pages, and the failed call if any."""

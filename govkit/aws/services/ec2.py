@@ -16,9 +16,7 @@ def _settings(scope: ServiceScope) -> None:
 
 
 def _volumes(scope: ServiceScope) -> None:
-    for page in scope.caller("ec2").pages("describe_volumes"):
-        if not page.ok:
-            break
+    scope.caller("ec2").record_all("describe_volumes")
 
 
 def _snapshots(scope: ServiceScope) -> Iterable[Task]:

@@ -58,6 +58,4 @@ def _account_settings(scope: ServiceScope) -> None:
     iam = scope.caller("iam")
     iam.call("get_account_password_policy")
     iam.call("get_account_summary")
-    for page in iam.pages("list_virtual_mfa_devices", AssignmentStatus="Any"):
-        if not page.ok:
-            break
+    iam.record_all("list_virtual_mfa_devices", AssignmentStatus="Any")

@@ -12,9 +12,7 @@ def collect(scope: ServiceScope) -> Iterable[Task]:
 
 
 def _aliases(scope: ServiceScope) -> None:
-    for page in scope.caller("kms").pages("list_aliases"):
-        if not page.ok:
-            break
+    scope.caller("kms").record_all("list_aliases")
 
 
 def _keys(scope: ServiceScope) -> Iterable[Task]:

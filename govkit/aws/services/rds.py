@@ -18,9 +18,7 @@ def collect(scope: ServiceScope) -> Iterable[Task]:
 
 
 def _list(scope: ServiceScope, method: str) -> None:
-    for page in scope.caller("rds").pages(method):
-        if not page.ok:
-            break
+    scope.caller("rds").record_all(method)
 
 
 def _snapshots(scope: ServiceScope, method: str, key: str, id_key: str,
