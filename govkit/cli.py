@@ -22,6 +22,11 @@ from rich.table import Table
 
 from govkit import __version__
 from govkit.aws.scan import ScanRequest
+from govkit.bundle import keys
+from govkit.bundle.verify import KeyVerifier, verify_run
+from govkit.cli_bundle import (
+    KmsOpt, PassEnvOpt, SignKeyOpt, SigstoreOpt, StagingOpt, make_signer, print_report,
+    register)
 from govkit.errors import EXIT_FAILURES, EXIT_INPUT, EXIT_OK, GovkitError, UsageError
 from govkit.policy import cases, loader
 from govkit.policy.evaluate import Settings
@@ -34,6 +39,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Audit governed PHI access by outsourced support teams.")
 policies_app = typer.Typer(no_args_is_help=True, help="List, validate and test policies.")
 app.add_typer(policies_app, name="policies")
+register(app)
 
 
 
@@ -154,16 +160,24 @@ def scan_command(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Concurrent API workers.")] = 16,
     output: FormatOpt = "table",
     fail_on: FailOnOpt = "low",
+    sign_key: SignKeyOpt = None,
+    passphrase_env: PassEnvOpt = None,
+    kms_key_id: KmsOpt = None,
+    sigstore: SigstoreOpt = False,
+    staging: StagingOpt = False,
 ) -> None:
-    """Scan AWS accounts, record every call, evaluate the policies, report."""
+    """Scan AWS accounts, record every call, evaluate the policies, report (and sign)."""
     _check_format(output)
     _fail_on(fail_on)
+    signer = make_signer(key=sign_key, passphrase_env=passphrase_env, kms_key_id=kms_key_id,
+                         sigstore=sigstore, staging=staging, profile=profile,
+                         region=home_region)
     request = ScanRequest(profile=profile, home_region=home_region, regions=_csv(regions),
                           accounts=_csv(accounts), org=org, role_name=role_name,
                           external_id=external_id, workers=workers)
     options = RunOptions(out=out_dir, policy_dirs=tuple(policies or ()), exceptions=exceptions,
                          settings=_settings(param, phi_tag),
-                         evaluated_at=_evaluated_at(evaluated_at))
+                         evaluated_at=_evaluated_at(evaluated_at), signer=signer)
     with _progress_callback() as advance:
         run = scan(request, options, advance)
     raise typer.Exit(_report(run, output, fail_on))
@@ -191,7 +205,11 @@ def demo_command(
     _check_format(output)
     with _progress_callback() as advance:
         run = run_demo(out_dir, scale=scale, progress=advance)
-    raise typer.Exit(_report(run, output, "none"))
+    code = _report(run, output, "none")
+    public = out_dir / "keys" / "govkit.pub"
+    report = verify_run(run.path, KeyVerifier(keys.load_public(public)), replay=True)
+    print_report(err if output == "json" else out, report, f"{run.path} with {public}")
+    raise typer.Exit(code if report.ok else EXIT_FAILURES)
 
 
 @policies_app.command("list")

@@ -21,9 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import rfc8785
+
 from govkit import __version__, canonical
 from govkit.aws.scan import ScanRequest, ScanScope, plan_and_run
 from govkit.aws.tasks import Progress
+from govkit.bundle.sign import sign_run
+from govkit.bundle.signers import Signer
 from govkit.errors import InputError, UsageError
 from govkit.inventory.build import build_inventory
 from govkit.policy.evaluate import Settings, evaluate_all
@@ -56,6 +60,7 @@ class RunOptions:
     settings: Settings = field(default_factory=Settings)
     evaluated_at: dt.datetime | None = None
     period: str | None = None
+    signer: Signer | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,8 @@ def scan(request: ScanRequest, options: RunOptions, progress: Progress | None = 
                              options.settings, policies)
         canonical.write_json(partial / MANIFEST, manifest)
         evaluation = write_results(partial)
+        if options.signer is not None:
+            sign_run(partial, options.signer)
         final = options.out / run_id
         partial.rename(final)
     except BaseException:
@@ -203,6 +210,13 @@ def results_document(manifest: dict[str, Any], evaluation: Evaluation, *,
     if validate:
         validate_results(document)
     return document
+
+
+def replay_results(run_dir: Path) -> bytes:
+    """The results.json bytes a fresh evaluation of the run directory gives (nothing written)."""
+    manifest, evaluation = evaluate_run(run_dir)
+    data: bytes = rfc8785.dumps(results_document(manifest, evaluation))
+    return data
 
 
 def write_results(run_dir: Path) -> Evaluation:

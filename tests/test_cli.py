@@ -28,9 +28,11 @@ def govkit_env(endpoint_url: str) -> dict[str, str]:
     return env
 
 
-def govkit(*args: str, endpoint_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def govkit(*args: str, endpoint_url: str, cwd: Path,
+           extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = govkit_env(endpoint_url) | (extra_env or {})
     return subprocess.run([sys.executable, "-m", "govkit", *args], check=False, cwd=cwd,
-                          text=True, capture_output=True, env=govkit_env(endpoint_url), timeout=300)
+                          text=True, capture_output=True, env=env, timeout=300)
 
 
 SCAN = ("scan", "--regions", "us-east-1,us-west-2", "--out", "runs", "--workers", "8")

@@ -123,3 +123,27 @@ def test_org_scan_assumes_the_role_into_every_member_account(emulator: str,
     assert manifest["sources"][0]["role_name"] == "GovkitReadOnly"
     for account in manifest["accounts"]:
         assert (run / "snapshots" / account / "global" / "iam").is_dir(), account
+
+
+def auditor_script() -> str:
+    section = README.split("### For auditors", 1)[1]
+    return next(body for language, body in BLOCK.findall(section) if language == "sh")
+
+
+def test_auditor_checks_a_bundle_with_openssl_alone(emulator: str, workdir: Path) -> None:
+    """Runs after the README's commands (same file, in order): runs/latest is signed."""
+    bundle = workdir / "runs" / "latest" / "attestations" / "govkit.sigstore.json"
+    assert bundle.is_file(), "the README's signed scan did not run first"
+    process = subprocess.run(["bash", "-euo", "pipefail", "-c", auditor_script()],
+                             check=False, cwd=workdir, capture_output=True, text=True)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "Verified OK" in process.stdout
+    flip = workdir / "runs" / "latest" / "manifest.json"
+    original = flip.read_bytes()
+    flip.write_bytes(original.replace(b'"period":"', b'"period":"X'))
+    try:
+        tampered = subprocess.run(["bash", "-euo", "pipefail", "-c", auditor_script()],
+                                  check=False, cwd=workdir, capture_output=True, text=True)
+    finally:
+        flip.write_bytes(original)
+    assert tampered.returncode != 0, "sha256sum must catch a changed file"

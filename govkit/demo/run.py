@@ -1,6 +1,6 @@
 """``govkit demo``: a local AWS emulator, a seeded hospital estate, a scan, a report.
 
-The emulator (moto) runs inside this process on 127.0.0.1 with a random free port; the scan
+The run is signed with a local key kept in ``<out>/keys`` and verified. The emulator (moto) runs inside this process on 127.0.0.1 with a random free port; the scan
 reaches it over HTTP through boto3's standard ``AWS_ENDPOINT_URL`` setting, exactly as a scan
 reaches AWS. Nothing leaves the machine and no credentials are needed.
 """
@@ -15,6 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from govkit.aws.scan import ScanRequest
+from govkit.bundle import keys
+from govkit.bundle.signers import KeySigner
 from govkit.policy.evaluate import Settings
 from govkit.run import Run, RunOptions, scan
 
@@ -48,6 +50,14 @@ def demo_exceptions() -> Path:
     return Path(str(resources.files("govkit.demo").joinpath("exceptions.yaml")))
 
 
+def demo_key(out: Path) -> Path:
+    """The demo's signing key, made on first use under ``<out>/keys``."""
+    private = out / "keys" / "govkit.key"
+    if not private.exists():
+        keys.generate(out / "keys")
+    return private
+
+
 def run_demo(out: Path, *, scale: int = 1,
              progress: Callable[[int, int], None] | None = None) -> Run:
     from govkit.demo.estate import DEMO_REGIONS, seed_estate
@@ -59,5 +69,7 @@ def run_demo(out: Path, *, scale: int = 1,
         seed_estate(server.endpoint_url, scale=scale, now=now)
         apply_backend_fixups(now=now, scale=scale)
         request = ScanRequest(regions=DEMO_REGIONS, home_region=DEMO_REGIONS[0])
-        options = RunOptions(out=out, exceptions=demo_exceptions(), settings=Settings())
+        signer = KeySigner(keys.load_private(demo_key(out)))
+        options = RunOptions(out=out, exceptions=demo_exceptions(), settings=Settings(),
+                             signer=signer)
         return scan(request, options, progress)
