@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scan_scale.py
 	$(BIN)/python benchmarks/evaluate_throughput.py
+	$(BIN)/python benchmarks/bundle_throughput.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check govkit tests benchmarks
