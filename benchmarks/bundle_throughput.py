@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import measured_govkit  # noqa: E402
+from _support import measured_govkit
 
 OFFLINE = "http://127.0.0.1:9"
 
