@@ -7,6 +7,8 @@ run by CI itself (.ci/run runs `make demo` and `make test`).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -62,6 +64,9 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                      aws_secret_access_key="testing")
         organizations.create_organization(FeatureSet="ALL")
         organizations.create_account(Email="it@clinic.example", AccountName="Northbridge Clinic")
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                     aws_access_key_id="testing", aws_secret_access_key="testing").create_bucket(
+            Bucket="nbh-evidence-archive", ObjectLockEnabledForBucket=True)
         yield endpoint
     finally:
         process.terminate()
@@ -128,6 +133,19 @@ def test_org_scan_assumes_the_role_into_every_member_account(emulator: str,
 def auditor_script() -> str:
     section = README.split("### For auditors", 1)[1]
     return next(body for language, body in BLOCK.findall(section) if language == "sh")
+
+
+def test_pushed_bundle_is_locked_for_six_years(emulator: str, workdir: Path) -> None:
+    """Runs after the README's push command: the archive is in the bucket, locked."""
+    s3 = boto3.client("s3", endpoint_url=emulator, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    head = s3.head_object(Bucket="nbh-evidence-archive", Key="2026-Q4/evidence.tar.gz",
+                          ChecksumMode="ENABLED")
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    days = (head["ObjectLockRetainUntilDate"] - head["LastModified"]).days
+    assert 2189 <= days <= 2190
+    digest = hashlib.sha256((workdir / "evidence.tar.gz").read_bytes()).digest()
+    assert head["ChecksumSHA256"] == base64.b64encode(digest).decode()
 
 
 def test_auditor_checks_a_bundle_with_openssl_alone(emulator: str, workdir: Path) -> None:

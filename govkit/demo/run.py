@@ -1,8 +1,9 @@
 """``govkit demo``: a local AWS emulator, a seeded hospital estate, a scan, a report.
 
-The run is signed with a local key kept in ``<out>/keys`` and verified. The emulator (moto) runs inside this process on 127.0.0.1 with a random free port; the scan
-reaches it over HTTP through boto3's standard ``AWS_ENDPOINT_URL`` setting, exactly as a scan
-reaches AWS. Nothing leaves the machine and no credentials are needed.
+The run is signed with a local key kept in ``<out>/keys`` and then verified. The emulator
+(moto) runs inside this process on 127.0.0.1 with a random free port; the scan reaches it over
+HTTP through boto3's standard ``AWS_ENDPOINT_URL`` setting, exactly as a scan reaches AWS.
+Nothing leaves the machine and no credentials are needed.
 """
 
 from __future__ import annotations
