@@ -12,6 +12,7 @@ from rich.console import Console
 
 from govkit.bundle import archive, keys
 from govkit.bundle.errors import BundleError
+from govkit.bundle.extract import safe_extract
 from govkit.bundle.sign import sign_run
 from govkit.bundle.signers import KeylessSigner, KeySigner, KmsSigner, Signer
 from govkit.bundle.verify import (
@@ -140,7 +141,7 @@ def verify_command(
     if not bundle.exists():
         raise BundleError(f"{bundle}: no such file or folder")
     with tempfile.TemporaryDirectory(prefix="govkit-verify-") as scratch:
-        run_dir = archive.safe_extract(bundle, Path(scratch) / "run") \
+        run_dir = safe_extract(bundle, Path(scratch) / "run") \
             if archive.is_archive(bundle) else bundle
         if not run_dir.is_dir():
             raise BundleError(f"{bundle}: neither a run directory nor a .tar.gz bundle")

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govkit.bundle import archive
-from govkit.bundle.archive import is_archive, pack, safe_extract
+from govkit.bundle.archive import is_archive, pack
+from govkit.bundle.extract import safe_extract
 from govkit.bundle.errors import BundleError
 
 LONG_NAME = "snapshots/" + "very-long-directory-name-" * 5 + "/resource.json"
