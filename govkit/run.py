@@ -26,6 +26,7 @@ import rfc8785
 from govkit import __version__, canonical
 from govkit.aws.scan import ScanRequest, ScanScope, plan_and_run
 from govkit.aws.tasks import Progress
+from govkit.bundle.errors import SigningError
 from govkit.bundle.sign import sign_run
 from govkit.bundle.signers import Signer
 from govkit.errors import InputError, UsageError
@@ -141,14 +142,21 @@ def scan(request: ScanRequest, options: RunOptions, progress: Progress | None = 
                              options.settings, policies)
         canonical.write_json(partial / MANIFEST, manifest)
         evaluation = write_results(partial)
+        unsigned: SigningError | None = None
         if options.signer is not None:
-            sign_run(partial, options.signer)
+            try:
+                sign_run(partial, options.signer)
+            except SigningError as exc:
+                unsigned = exc  # the evidence is complete: keep it, unsigned
         final = options.out / run_id
         partial.rename(final)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     _point_latest(options.out, run_id)
+    if unsigned is not None:
+        raise SigningError(f"{unsigned}. The run is complete but unsigned: {final}; sign it "
+                           "with 'govkit bundle sign'")
     return Run(final, manifest, evaluation)
 
 

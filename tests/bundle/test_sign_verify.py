@@ -231,3 +231,25 @@ def test_kms_key_of_the_wrong_kind_is_refused() -> None:
                           {"KeyId": "k"})
         with pytest.raises(SigningError, match="ECC_NIST_P256"):
             KmsSigner(kms, "k")
+
+
+def test_a_failed_signature_keeps_the_scanned_evidence(estate, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Signing comes last; if it fails the complete run stays, unsigned, and says so."""
+    from govkit.bundle.errors import SigningError
+    from govkit.demo.run import aws_environment
+    from govkit.run import RunOptions, scan
+    from tests.conftest import demo_request
+
+    class Refusing:
+        description = "a signer whose identity is unavailable"
+
+        def sign_statement(self, statement: bytes) -> bytes:
+            raise SigningError("no ambient OIDC identity")
+
+    with aws_environment(estate.endpoint_url), pytest.raises(SigningError) as caught:
+        scan(demo_request(regions=("us-east-1",)), RunOptions(out=tmp_path,
+                                                              signer=Refusing()))
+    assert "complete but unsigned" in str(caught.value)
+    latest = (tmp_path / "latest").resolve()
+    assert (latest / "results" / "results.json").is_file()
+    assert not (latest / BUNDLE_FILE).exists()
