@@ -92,6 +92,9 @@ DENIALS = [
     ("rds", "DescribeDBSnapshotAttributes", "AccessDenied", "rds-snapshot-not-public"),
     ("workspaces-web", "GetUserSettings", "AccessDeniedException",
      "secure-browser-download-disabled"),
+    ("s3", "GetBucketLogging", "AccessDenied", "s3-phi-bucket-access-logging"),
+    ("dynamodb", "DescribeContinuousBackups", "AccessDeniedException",
+     "dynamodb-phi-table-point-in-time-recovery"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""DynamoDB: each table's encryption and tags."""
+"""DynamoDB: each table's encryption, point-in-time recovery and tags."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def _table_task(scope: ServiceScope, name: str) -> Task:
     def run() -> None:
         dynamodb = scope.caller("dynamodb")
         described = dynamodb.call("describe_table", TableName=name)
+        dynamodb.call("describe_continuous_backups", TableName=name)
         if described.ok:
             arn = described.response.get("Table", {}).get("TableArn")
             if arn:

@@ -14,6 +14,7 @@ BUCKET_CALLS = (
     "get_bucket_acl",
     "get_bucket_versioning",
     "get_object_lock_configuration",
+    "get_bucket_logging",
 )
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
-    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, partition,
-    tags_from_list)
+    NormalizeContext, RecordSet, accounts_of, apply_optional, failure, listing_coverage,
+    partition, tags_from_list)
 from govkit.inventory.normalizers.kms import KeyDirectory
 from govkit.snapshot import Snapshot
+
+
+def _recovery_status(response: Mapping[str, Any]) -> str | None:
+    description = response.get("ContinuousBackupsDescription") or {}
+    recovery = description.get("PointInTimeRecoveryDescription") or {}
+    status = recovery.get("PointInTimeRecoveryStatus")
+    return None if status is None else str(status)
 
 
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
@@ -19,6 +27,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         yield from listing_coverage(pages, "aws.dynamodb.table")
         described = records.by_param("DescribeTable", "TableName")
         tags = records.by_param("ListTagsOfResource", "ResourceArn")
+        backups = records.by_param("DescribeContinuousBackups", "TableName")
         keys = KeyDirectory(snapshot, account)
         for page in pages:
             region = page.entry.region
@@ -30,7 +39,8 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                 if record is None or not record.entry.ok:
                     reason = failure(record) if record is not None else CallFailure.from_entry(
                         page.entry, f"table {name} was listed but not described")
-                    for field in ("SSEType", "KmsKeyArn", "KmsKeyManager", "Tags"):
+                    for field in ("SSEType", "KmsKeyArn", "KmsKeyManager", "Tags",
+                                  "PointInTimeRecovery"):
                         builder.fail(field, reason)
                     yield builder.build()
                     continue
@@ -50,6 +60,9 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                     builder.fail("KmsKeyManager", failed)
                 else:
                     builder.set("KmsKeyManager", manager, source)
+                apply_optional(builder, "PointInTimeRecovery", backups.get(name),
+                               _recovery_status, CallFailure.from_entry(
+                                   record.entry, "continuous backups were not read"))
                 tag_record = tags.get(table.get("TableArn", arn))
                 if tag_record is not None and tag_record.entry.ok:
                     builder.set_tags(tags_from_list(tag_record.response.get("Tags")),

@@ -18,7 +18,7 @@ _PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
                     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
 _BUCKET_OPERATIONS = ("GetBucketLocation", "GetBucketTagging", "GetBucketEncryption",
                       "GetBucketPolicy", "GetPublicAccessBlock", "GetBucketAcl",
-                      "GetBucketVersioning", "GetObjectLockConfiguration")
+                      "GetBucketVersioning", "GetObjectLockConfiguration", "GetBucketLogging")
 
 
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
@@ -72,6 +72,8 @@ def _bucket(bucket: Mapping[str, Any], listing: CallRecord,
                    lambda r: r.get("Status"), missing)
     apply_optional(builder, "ObjectLock", calls["GetObjectLockConfiguration"],
                    lambda r: r.get("ObjectLockConfiguration"), missing)
+    apply_optional(builder, "AccessLogging", calls["GetBucketLogging"],
+                   lambda r: r.get("LoggingEnabled"), missing)
     _derived(builder, account_block)
     return builder.build()
 
