@@ -160,7 +160,7 @@ def _age_iam_unit(backend: IAMBackend, unit: int, now: dt.datetime) -> None:
 def _set_device_access(directory: WorkSpaceDirectory, access: dict[str, str],
                        ip_groups: list[str]) -> None:
     directory.workspace_access_properties = dict(access)
-    # moto declares ip_group_ids as a string placeholder; AWS returns a list of group ids.
+    # moto keeps ip_group_ids as an empty string; AWS returns a list of group ids.
     directory.ip_group_ids = ip_groups  # type: ignore[assignment]
 
 
