@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -56,6 +55,3 @@ def demo_run(estate: Estate, tmp_path_factory: pytest.TempPathFactory) -> Run:
     with aws_environment(estate.endpoint_url):
         return scan(demo_request(), RunOptions(out=out))
 
-
-def read_bytes(path: Path) -> bytes:
-    return path.read_bytes()

@@ -139,6 +139,3 @@ class Inventory:
 
     def coverage_of(self, resource_type: str) -> list[Coverage]:
         return [c for c in self.coverage if c.type == resource_type]
-
-    def types(self) -> list[str]:
-        return sorted(self._by_type)

@@ -253,3 +253,11 @@ def test_a_failed_signature_keeps_the_scanned_evidence(estate, tmp_path: Path) -
     latest = (tmp_path / "latest").resolve()
     assert (latest / "results" / "results.json").is_file()
     assert not (latest / BUNDLE_FILE).exists()
+
+
+def test_signing_refuses_a_link_in_the_run(run_copy: Path, key_dir: Path) -> None:
+    from govkit.bundle.errors import BundleError
+    (run_copy / "link.json").symlink_to(run_copy / "manifest.json")
+    with pytest.raises(BundleError, match="link.json"):
+        sign_run(run_copy, signer(key_dir, "ecdsa"))
+    assert not (run_copy / BUNDLE_FILE).exists()

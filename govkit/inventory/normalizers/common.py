@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from govkit.inventory.model import CallFailure, Coverage, ResourceBuilder
@@ -25,9 +25,17 @@ ABSENT_CODES = frozenset({
 
 @dataclass(frozen=True)
 class NormalizeContext:
-    """What normalisers know beyond the snapshot: which accounts are ours."""
+    """What normalisers know beyond the snapshot: which accounts are ours, and look-ups that
+    several normalisers share (built once per account)."""
 
     own_accounts: frozenset[str]
+    shared: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False)
+
+    def once(self, name: str, account: str, build: Callable[[], Any]) -> Any:
+        key = (name, account)
+        if key not in self.shared:
+            self.shared[key] = build()
+        return self.shared[key]
 
 
 def partition(region: str) -> str:

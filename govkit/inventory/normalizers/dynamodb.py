@@ -9,7 +9,7 @@ from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuil
 from govkit.inventory.normalizers.common import (
     NormalizeContext, RecordSet, accounts_of, apply_optional, failure, listing_coverage,
     partition, tags_from_list)
-from govkit.inventory.normalizers.kms import KeyDirectory
+from govkit.inventory.normalizers.kms import key_directory
 from govkit.snapshot import Snapshot
 
 
@@ -28,7 +28,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         described = records.by_param("DescribeTable", "TableName")
         tags = records.by_param("ListTagsOfResource", "ResourceArn")
         backups = records.by_param("DescribeContinuousBackups", "TableName")
-        keys = KeyDirectory(snapshot, account)
+        keys = key_directory(snapshot, ctx, account)
         for page in pages:
             region = page.entry.region
             for name in page.response.get("TableNames") or []:

@@ -76,6 +76,13 @@ def _key(key: dict[str, Any], listing: Any, described: Any, rotation: Any, tags:
     return builder.build()
 
 
+def key_directory(snapshot: Snapshot, ctx: NormalizeContext, account: str) -> KeyDirectory:
+    """The account's key directory, read from the snapshot once per normalisation."""
+    directory: KeyDirectory = ctx.once("kms-keys", account,
+                                       lambda: KeyDirectory(snapshot, account))
+    return directory
+
+
 class KeyDirectory:
     """Resolves a key reference (ARN, id, alias) to its manager: CUSTOMER or AWS."""
 

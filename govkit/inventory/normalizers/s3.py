@@ -10,7 +10,7 @@ from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuil
 from govkit.inventory.normalizers.common import (
     NormalizeContext, RecordSet, accounts_of, apply_optional, failure, listing_coverage,
     parse_policy, tags_from_list)
-from govkit.inventory.normalizers.kms import KeyDirectory
+from govkit.inventory.normalizers.kms import KeyDirectory, key_directory
 from govkit.inventory.normalizers.policy_analysis import allows_public, denies_insecure_transport
 from govkit.snapshot import CallRecord, Snapshot
 
@@ -28,7 +28,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         yield from listing_coverage(listings, "aws.s3.bucket")
         by_bucket = {op: records.by_param(op, "Bucket") for op in _BUCKET_OPERATIONS}
         account_block = RecordSet(snapshot, "s3control", account).of("GetPublicAccessBlock")
-        keys = KeyDirectory(snapshot, account)
+        keys = key_directory(snapshot, ctx, account)
         for listing in listings:
             for bucket in listing.response.get("Buckets") or []:
                 calls = {op: found.get(bucket["Name"]) for op, found in by_bucket.items()}
