@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,12 +10,10 @@ import typer
 from rich.console import Console
 
 from govkit.bundle import archive, keys
-from govkit.bundle.errors import BundleError
-from govkit.bundle.extract import safe_extract
 from govkit.bundle.sign import sign_run
 from govkit.bundle.signers import KeylessSigner, KeySigner, KmsSigner, Signer
-from govkit.bundle.verify import (
-    KeyVerifier, Report, SignatureVerifier, SigstoreVerifier, verify_run)
+from govkit.bundle.verify import KeyVerifier, Report, SignatureVerifier, SigstoreVerifier
+from govkit.bundle.verify_archive import verify_bundle
 from govkit.errors import EXIT_FAILURES, EXIT_OK, UsageError
 
 keys_app = typer.Typer(no_args_is_help=True, help="Create signing keys.")
@@ -138,15 +135,8 @@ def verify_command(
 ) -> None:
     """Verify a bundle offline: signature, types, files against subjects, manifest (replay)."""
     verifier = _verifier(key, identity, issuer, trusted_root, staging)
-    if not bundle.exists():
-        raise BundleError(f"{bundle}: no such file or folder")
-    with tempfile.TemporaryDirectory(prefix="govkit-verify-") as scratch:
-        run_dir = safe_extract(bundle, Path(scratch) / "run") \
-            if archive.is_archive(bundle) else bundle
-        if not run_dir.is_dir():
-            raise BundleError(f"{bundle}: neither a run directory nor a .tar.gz bundle")
-        report = verify_run(run_dir, verifier, replay=replay)
-        print_report(Console(), report, str(bundle))
+    report = verify_bundle(bundle, verifier, replay=replay)
+    print_report(Console(), report, str(bundle))
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILURES)
 
 

@@ -2,108 +2,150 @@
 
 Refused: absolute paths, ``..``, links, devices, FIFOs, members or totals over the limits, more
 than one top-level folder, duplicates, and corrupt or truncated archives. On failure whatever
-was written is removed.
+was written is removed. Every error names the archive.
+
+Verifying an archive reads it twice. ``read_member`` finds the signature bundle and returns its
+bytes without writing anything. ``safe_extract`` with ``signed`` (what the verified statement
+names) then writes only those files, hashing each as it is written, and stops with a
+VerificationFailure at the first member the statement does not name or whose bytes hash
+differently.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gzip
+import hashlib
 import os
 import shutil
 import tarfile
-import zlib
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, NamedTuple, Self
+from typing import IO, NamedTuple
 
-from govkit.bundle.archive import (
-    CHUNK, DIR_MODE, FILE_MODE, GIB, GZIP_MAGIC, OPEN_FLAGS)
-from govkit.bundle.errors import BundleError
-
-# What tarfile may read to parse one member's headers (PAX/GNU records included). Real headers
-# are a few KiB; the cap stops a forged header size from making tarfile buffer gigabytes.
-HEADER_ALLOWANCE = 64 * 1024
-# Decompressed bytes tolerated after the end-of-archive marker (tar pads to 10 KiB records).
-TRAILER_ALLOWANCE = 1 << 20
-
-_END_OF_ARCHIVE: type[Exception] = tarfile.EOFHeaderError  # type: ignore[attr-defined]
-# gzip.BadGzipFile and read failures of the archive itself are OSErrors.
-_READ_ERRORS = (tarfile.TarError, EOFError, zlib.error, OSError)
-
-class _StrictTarInfo(tarfile.TarInfo):
-    """Reports a corrupt or missing header instead of letting tarfile end the archive early."""
-
-    @classmethod
-    def fromtarfile(cls, tarfile_: tarfile.TarFile) -> Self:
-        try:
-            return super().fromtarfile(tarfile_)
-        except _END_OF_ARCHIVE:
-            raise
-        except tarfile.HeaderError as exc:
-            raise BundleError(f"corrupt or truncated tar header at offset {tarfile_.offset}: "
-                              f"{exc}") from None
+from govkit.bundle.archive import CHUNK, DIR_MODE, FILE_MODE, GIB, OPEN_FLAGS
+from govkit.bundle.errors import BundleError, VerificationFailure
+from govkit.bundle.tarstream import READ_ERRORS, MemberStream, open_archive
 
 
-class _Metered:
-    """The decompressed stream tarfile reads, with a cap on what it may read before we look."""
+class Limits(NamedTuple):
+    """Bounds on what one archive may make us read or write."""
 
-    def __init__(self, source: gzip.GzipFile) -> None:
-        self._source = source
-        self._allowance = HEADER_ALLOWANCE
-
-    def allow(self, size: int) -> None:
-        self._allowance = size
-
-    def read(self, size: int = -1) -> bytes:
-        want = self._allowance + 1 if size < 0 else min(size, self._allowance + 1)
-        data = self._source.read(want)
-        if len(data) > self._allowance:
-            raise BundleError("a tar header is larger than any real archive needs "
-                              f"({HEADER_ALLOWANCE} bytes); the archive is corrupt or hostile")
-        self._allowance -= len(data)
-        return data
+    member_bytes: int = 4 * GIB
+    total_bytes: int = 64 * GIB
+    members: int = 1_000_000
 
 
-class _Limits(NamedTuple):
-    member_bytes: int
-    total_bytes: int
-    members: int
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignedContents:
+    """What a verified statement lets an archive hold: one run folder and these files."""
+
+    top: str  # the run folder every member is under
+    digests: Mapping[str, str]  # path relative to the run folder -> sha256 (hex)
+
+    def folders(self) -> frozenset[str]:
+        """The folders that hold a signed file (relative to the run folder)."""
+        return frozenset("/".join(parts[:depth]) for parts in
+                         (name.split("/") for name in self.digests)
+                         for depth in range(1, len(parts)))
+
+
+class ArchiveHead(NamedTuple):
+    top: str  # the run folder every member is under
+    data: bytes | None  # the member sought, None when the archive does not hold it
+    top_level: frozenset[str]  # what the run folder holds directly (all of it when data is None)
 
 
 class _Extraction:
-    """Bookkeeping for one extraction: what exists, what was written, and the limits."""
+    """Bookkeeping for one pass over an archive: what exists, what was read, and the limits."""
 
-    def __init__(self, root: Path, limits: _Limits) -> None:
+    def __init__(self, root: Path, limits: Limits, signed: SignedContents | None = None) -> None:
         self.root = root
         self.limits = limits
-        self.top: str | None = None
+        self.signed = signed
+        self.folders = signed.folders() if signed else frozenset()
+        self.top: str | None = signed.top if signed else None
         self.names: set[str] = set()
         self.kinds: dict[str, bool] = {}  # relative path -> is_dir, for everything created
         self.members = 0
-        self.written = 0
+        self.data_bytes = 0  # member data written (or read past, looking for one member)
 
 
-def safe_extract(archive: Path, dest: Path, *, max_member_bytes: int = 4 * GIB,
-                 max_total_bytes: int = 64 * GIB, max_members: int = 1_000_000) -> Path:
+def safe_extract(archive: Path, dest: Path, *,
+                 max_member_bytes: int = DEFAULT_LIMITS.member_bytes,
+                 max_total_bytes: int = DEFAULT_LIMITS.total_bytes,
+                 max_members: int = DEFAULT_LIMITS.members,
+                 signed: SignedContents | None = None) -> Path:
     """Extract a run archive into ``dest`` (empty or absent); return the run directory.
 
-    Rejects with BundleError, naming the member: absolute paths, ``..`` components, links,
-    devices, FIFOs and other special members, a member or total size over the limits, too
-    many members, more than one top-level folder, duplicate names, and corrupt or truncated
-    archives. On rejection whatever was extracted is removed again.
+    Rejects with BundleError, naming the archive and member: absolute paths, ``..``
+    components, links, devices, FIFOs and other special members, a member or total size over
+    the limits, too many members, more than one top-level folder, duplicate names, and corrupt
+    or truncated archives. With ``signed``, a member the statement does not name or whose bytes
+    hash differently stops extraction with VerificationFailure before more is written. On
+    rejection whatever was extracted is removed again.
     """
     archive, dest = Path(archive), Path(dest)
     created_dest = _prepare_dest(dest)
     state = _Extraction(Path(os.path.realpath(dest)),
-                        _Limits(max_member_bytes, max_total_bytes, max_members))
+                        Limits(max_member_bytes, max_total_bytes, max_members), signed)
     try:
-        _extract_all(archive, state)
+        with open_archive(archive) as stream:
+            for member in stream.members():
+                _extract_member(stream, member, state)
+            stream.finish()
+        if state.top is None or not state.names:
+            raise BundleError(f"{archive}: the archive is empty")
     except BaseException:
         _undo(state.root, created_dest)
         raise
-    assert state.top is not None
     return state.root / state.top
+
+
+def read_member(archive: Path, relative: str, *, max_bytes: int,
+                limits: Limits = DEFAULT_LIMITS) -> ArchiveHead:
+    """The bytes of ``<run folder>/<relative>`` (at most ``max_bytes``), writing nothing.
+
+    Members before it get the same checks as in ``safe_extract`` and their data is read past,
+    counting against the limits; the archive is read no further than the member sought.
+    """
+    archive = Path(archive)
+    # Names are refused before data_filter sees them if absolute or with "..", so its own
+    # outside-the-destination check needs no real destination here.
+    state = _Extraction(Path(os.path.realpath(tempfile.gettempdir())), limits)
+    found: bytes | None = None
+    top_level: set[str] = set()
+    with open_archive(archive) as stream:
+        for member in stream.members():
+            parts = _check_member(member, state)
+            top_level.update(parts[1:2])
+            if member.isreg() and "/".join(parts[1:]) == relative:
+                found = _read_small(stream, member, max_bytes)
+                break
+            state.data_bytes += member.size if member.isreg() else 0
+        else:
+            stream.finish()
+    if state.top is None:
+        raise BundleError(f"{archive}: the archive is empty")
+    return ArchiveHead(state.top, found, frozenset(top_level))
+
+
+def _read_small(stream: MemberStream, member: tarfile.TarInfo, max_bytes: int) -> bytes:
+    if member.size > max_bytes:
+        raise BundleError(f"{member.name}: {member.size} bytes is over the limit of {max_bytes} "
+                          "for this member")
+    chunks = []
+    remaining = member.size
+    with stream.data(member) as source:
+        while remaining > 0:
+            chunk = _read_member(source, min(CHUNK, remaining), member)[:remaining]
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _prepare_dest(dest: Path) -> bool:
@@ -133,51 +175,7 @@ def _undo(root: Path, created_dest: bool) -> None:
                 child.unlink(missing_ok=True)
 
 
-def _extract_all(archive: Path, state: _Extraction) -> None:
-    try:
-        raw = archive.open("rb")
-    except OSError as exc:
-        raise BundleError(f"{archive}: cannot open: {exc.strerror or exc}") from None
-    with raw:
-        if raw.read(len(GZIP_MAGIC)) != GZIP_MAGIC:
-            raise BundleError(f"{archive}: not a gzip-compressed tar archive")
-        raw.seek(0)
-        try:
-            with gzip.GzipFile(filename="", mode="rb", fileobj=raw) as compressed:
-                stream = _Metered(compressed)
-                with tarfile.open(fileobj=stream, mode="r|",  # type: ignore[call-overload]
-                                  tarinfo=_StrictTarInfo, encoding="utf-8") as tar:
-                    for member in _members(tar, stream):
-                        _extract_member(tar, member, stream, state)
-                _check_trailer(compressed)
-        except _READ_ERRORS as exc:
-            raise BundleError(f"{archive}: corrupt, truncated or unreadable archive "
-                              f"({exc})") from None
-    if state.top is None:
-        raise BundleError(f"{archive}: the archive is empty")
-
-
-def _members(tar: tarfile.TarFile, stream: _Metered) -> Iterator[tarfile.TarInfo]:
-    """The members one at a time, without tarfile keeping every header in memory."""
-    while True:
-        stream.allow(HEADER_ALLOWANCE)
-        member = tar.next()
-        if member is None:
-            return
-        tar.members.clear()  # type: ignore[attr-defined]  # stream mode keeps every header
-        yield member
-
-
-def _check_trailer(compressed: gzip.GzipFile) -> None:
-    """Read to the end of the gzip stream so its CRC and length are checked."""
-    remaining = TRAILER_ALLOWANCE
-    while data := compressed.read(min(CHUNK, remaining + 1)):
-        remaining -= len(data)
-        if remaining < 0:
-            raise BundleError("unexpected data after the end of the tar archive")
-
-
-def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, stream: _Metered,
+def _extract_member(stream: MemberStream, member: tarfile.TarInfo,
                     state: _Extraction) -> None:
     parts = _check_member(member, state)
     relative = "/".join(parts)
@@ -186,13 +184,12 @@ def _extract_member(tar: tarfile.TarFile, member: tarfile.TarInfo, stream: _Mete
     if member.isdir():
         _mkdir(target, relative, member.name, state)
         return
-    stream.allow(member.size + HEADER_ALLOWANCE)
-    source = tar.extractfile(member)
-    if source is None:
-        raise BundleError(f"{member.name}: member has no data")
-    with source:
-        _write_file(source, target, member, state)
+    with stream.data(member) as source:
+        digest = _write_file(source, target, member, state)
     state.kinds[relative] = False
+    if state.signed is not None and digest != state.signed.digests["/".join(parts[1:])]:
+        raise VerificationFailure(f"{member.name}: sha256 differs from the signed digest; "
+                                  "extraction stopped")
 
 
 def _check_member(member: tarfile.TarInfo, state: _Extraction) -> list[str]:
@@ -216,12 +213,26 @@ def _check_member(member: tarfile.TarInfo, state: _Extraction) -> list[str]:
     if relative in state.names:
         raise BundleError(f"{name}: duplicate member name")
     state.names.add(relative)
+    _check_signed(member, "/".join(parts[1:]), state)
     _check_size(member, state)
     try:
         tarfile.data_filter(member, str(state.root))
     except tarfile.FilterError as exc:
         raise BundleError(f"{name}: {exc}") from None
     return parts
+
+
+def _check_signed(member: tarfile.TarInfo, in_run: str, state: _Extraction) -> None:
+    """With a verified statement, only what it names (and the folders holding it) may exist."""
+    if state.signed is None:
+        return
+    if member.isdir():
+        if in_run and in_run not in state.folders:
+            raise VerificationFailure(f"{member.name}: a folder holding no signed file; "
+                                      "extraction stopped")
+    elif in_run not in state.signed.digests:
+        raise VerificationFailure(f"{member.name}: not signed (the statement does not name "
+                                  "it); extraction stopped")
 
 
 def _name_parts(name: str) -> list[str]:
@@ -241,7 +252,7 @@ def _check_size(member: tarfile.TarInfo, state: _Extraction) -> None:
     if member.size > state.limits.member_bytes:
         raise BundleError(f"{member.name}: {member.size} bytes is over the per-member limit of "
                           f"{state.limits.member_bytes}")
-    if state.written + member.size > state.limits.total_bytes:
+    if state.data_bytes + member.size > state.limits.total_bytes:
         raise BundleError(f"{member.name}: extracting it would exceed the total limit of "
                           f"{state.limits.total_bytes} bytes")
 
@@ -276,8 +287,11 @@ def _mkdir(target: Path, relative: str, name: str, state: _Extraction) -> None:
 
 
 def _write_file(source: IO[bytes], target: Path, member: tarfile.TarInfo,
-                state: _Extraction) -> None:
-    """Copy exactly ``member.size`` bytes, counting what is really written against the limits."""
+                state: _Extraction) -> str | None:
+    """Copy exactly ``member.size`` bytes, counting what is really written against the limits.
+
+    Returns the sha256 of what was written when extracting against a signed statement.
+    """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | OPEN_FLAGS
     try:
         fd = os.open(target, flags, FILE_MODE)
@@ -286,11 +300,12 @@ def _write_file(source: IO[bytes], target: Path, member: tarfile.TarInfo,
                           "system") from None
     except OSError as exc:
         raise BundleError(f"{member.name}: cannot create file: {exc.strerror or exc}") from None
+    digest = hashlib.sha256() if state.signed is not None else None
     remaining = min(member.size, state.limits.member_bytes)
     with os.fdopen(fd, "wb") as out:
         while remaining > 0:
             chunk = _read_member(source, min(CHUNK, remaining), member)[:remaining]
-            if state.written + len(chunk) > state.limits.total_bytes:
+            if state.data_bytes + len(chunk) > state.limits.total_bytes:
                 raise BundleError(f"{member.name}: extraction exceeds the total limit of "
                                   f"{state.limits.total_bytes} bytes")
             try:
@@ -298,14 +313,17 @@ def _write_file(source: IO[bytes], target: Path, member: tarfile.TarInfo,
             except OSError as exc:
                 raise BundleError(f"{member.name}: cannot write {target}: "
                                   f"{exc.strerror or exc}") from None
-            state.written += len(chunk)
+            if digest is not None:
+                digest.update(chunk)
+            state.data_bytes += len(chunk)
             remaining -= len(chunk)
+    return None if digest is None else digest.hexdigest()
 
 
 def _read_member(source: IO[bytes], size: int, member: tarfile.TarInfo) -> bytes:
     try:
         chunk = source.read(size)
-    except _READ_ERRORS as exc:
+    except READ_ERRORS as exc:
         raise BundleError(f"{member.name}: corrupt or truncated member data ({exc})") from None
     if not chunk:
         raise BundleError(f"{member.name}: archive ends inside this member")

@@ -1,9 +1,11 @@
-"""Verify a signed run directory (or its archive) offline, and optionally replay it.
+"""Verify a signed run directory offline, and optionally replay it.
 
 Each check is reported on its own line. The signature comes first: nothing in the payload is
 trusted before it verifies. Then the payload and predicate types, the set of files against the
 statement's subjects (sigstore-python's ``verify_dsse`` does not do this), the predicate against
 the manifest and results, and, with replay, the results re-evaluated from the stored snapshot.
+``verify_archive`` runs the same steps on a ``.tar.gz``, extracting only what the verified
+statement names.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from govkit.bundle.keys import PublicKey, key_hint
 from govkit.bundle.sign import BUNDLE_FILE
 from govkit.bundle.statement import MANIFEST, PREDICATE_TYPE, RESULTS, STATEMENT_TYPE, predicate
 from govkit.errors import GovkitError
+
+# A signature bundle is a few KiB plus about 100 bytes per signed file.
+ATTESTATION_BYTES = 64 << 20
 
 
 class SignatureVerifier(Protocol):
@@ -74,7 +79,7 @@ class SigstoreVerifier:
 def _bundle_json(bundle: bytes) -> Mapping[str, Any]:
     try:
         document = json.loads(bundle)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep to be real
         raise BundleError(f"{BUNDLE_FILE}: not JSON ({exc})") from None
     if not isinstance(document, dict) or not str(document.get("mediaType", "")).startswith(
             "application/vnd.dev.sigstore.bundle"):
@@ -119,7 +124,25 @@ def _on_disk(run_dir: Path) -> tuple[dict[str, Path], list[str]]:
     return files, sorted(odd)
 
 
-def _check_files(run_dir: Path, subjects: list[Any], report: Report) -> bool:
+def signed_digests(statement: Mapping[str, Any], report: Report) -> dict[str, str] | None:
+    """Each subject's name and sha256, or None once the "files" check says why there are none."""
+    digests: dict[str, str] = {}
+    for subject in statement["subject"]:
+        name = subject.get("name") if isinstance(subject, dict) else None
+        digest = subject.get("digest") if isinstance(subject, dict) else None
+        sha256 = digest.get("sha256") if isinstance(digest, dict) else None
+        if not isinstance(name, str) or not isinstance(sha256, str):
+            report.add("files", False, "the statement has a subject without a name and a sha256 "
+                                       f"digest: {str(subject)[:200]}")
+            return None
+        if name in digests:
+            report.add("files", False, "the statement lists a file twice")
+            return None
+        digests[name] = sha256
+    return digests
+
+
+def _check_files(run_dir: Path, digests: Mapping[str, str], report: Report) -> bool:
     files, odd = _on_disk(run_dir)
     if odd:
         return report.add("files", False, f"links or special files in the bundle: {odd[:5]}")
@@ -128,60 +151,124 @@ def _check_files(run_dir: Path, subjects: list[Any], report: Report) -> bool:
         return report.add("files", False, f"{ATTESTATIONS}/ must hold only {BUNDLE_FILE}; "
                                           f"found {attested[:5]}")
     files.pop(BUNDLE_FILE)
-    names = [str((s or {}).get("name")) for s in subjects]
-    if len(set(names)) != len(names):
-        return report.add("files", False, "the statement lists a file twice")
-    missing = sorted(set(names) - set(files))
-    extra = sorted(set(files) - set(names))
+    missing = sorted(set(digests) - set(files))
+    extra = sorted(set(files) - set(digests))
     if missing or extra:
         return report.add("files", False, f"not signed: {extra[:5]}; signed but missing: "
                                           f"{missing[:5]}")
-    for subject in subjects:
-        expected = ((subject or {}).get("digest") or {}).get("sha256")
-        if sha256_file(files[subject["name"]]) != expected:
-            return report.add("files", False, f"{subject['name']}: sha256 differs from the "
-                                              "signed digest (the file was changed)")
+    for name, expected in digests.items():
+        if _sha256(files[name]) != expected:
+            return report.add("files", False, f"{name}: sha256 differs from the signed digest "
+                                              "(the file was changed)")
     return report.add("files", True, f"{len(files)} files match the signed sha256 digests")
 
 
-def _read_json(path: Path) -> Any:
-    return json.loads(path.read_bytes())
-
-
-def verify_run(run_dir: Path, verifier: SignatureVerifier, *, replay: bool = False,
-               replayer: Callable[[Path], bytes] | None = None) -> Report:
-    report = Report()
-    bundle_path = run_dir / BUNDLE_FILE
-    if not bundle_path.is_file():
-        report.add("signature", False, f"{BUNDLE_FILE} is missing: the run is not signed")
-        return report
+def _sha256(path: Path) -> str:
     try:
-        payload_type, payload, signer = verifier.verify(bundle_path.read_bytes())
+        return sha256_file(path)
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _evidence_json(path: Path) -> Mapping[str, Any] | None:
+    """A signed JSON object, or None when the signer signed something else (or nothing)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def require_run_directory(run_dir: Path) -> None:
+    """A run directory holds manifest.json or attestations/; anything else is bad input."""
+    if not run_dir.is_dir():
+        raise BundleError(f"{run_dir}: not a folder")
+    if not any(os.path.lexists(run_dir / name) for name in (MANIFEST, ATTESTATIONS)):
+        raise BundleError(f"{run_dir}: not a govkit run directory (it holds neither {MANIFEST} "
+                          f"nor {ATTESTATIONS}/)")
+
+
+def read_attestation(run_dir: Path, max_bytes: int = ATTESTATION_BYTES) -> bytes | None:
+    """The signature bundle of a run directory; None when there is none."""
+    path = run_dir / BUNDLE_FILE
+    if path.is_symlink() or not path.is_file():
+        return None  # a link is not followed: a run signed only through one is unsigned
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise BundleError(f"{BUNDLE_FILE}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise BundleError(f"{BUNDLE_FILE}: larger than any signature bundle ({max_bytes} bytes)")
+    return data
+
+
+def check_statement(bundle: bytes | None, verifier: SignatureVerifier,
+                    report: Report) -> Mapping[str, Any] | None:
+    """The signature, payload type, statement type and predicate type checks, in that order.
+
+    Returns the signed statement when the run may be checked further, else None. Nothing in
+    the payload is looked at before the signature verifies.
+    """
+    if bundle is None:
+        report.add("signature", False, f"{BUNDLE_FILE} is missing: the run is not signed")
+        return None
+    try:
+        payload_type, payload, signer = verifier.verify(bundle)
     except VerificationFailure as failure:
         report.add("signature", False, str(failure))
-        return report
+        return None
     report.add("signature", True, f"valid, signed by {signer}")
     if not report.add("payload type", payload_type == IN_TOTO_PAYLOAD_TYPE, payload_type):
-        return report
+        return None
     try:
         statement = json.loads(payload)
-        subjects = list(statement["subject"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, RecursionError):
+        statement = None
+    if not isinstance(statement, dict) or not isinstance(statement.get("subject"), list):
         report.add("statement", False, "the signed payload is not an in-toto statement")
-        return report
+        return None
     report.add("statement type", statement.get("_type") == STATEMENT_TYPE,
                str(statement.get("_type")))
     if not report.add("predicate type", statement.get("predicateType") == PREDICATE_TYPE,
                       str(statement.get("predicateType"))):
-        return report
-    if not _check_files(run_dir, subjects, report):
-        return report
-    expected = predicate(_read_json(run_dir / MANIFEST), _read_json(run_dir / RESULTS))
+        return None
+    return statement
+
+
+def check_evidence(run_dir: Path, statement: Mapping[str, Any], digests: Mapping[str, str],
+                   report: Report, *, replay: bool = False,
+                   replayer: Callable[[Path], bytes] | None = None) -> None:
+    """Files against the signed subjects, the predicate against the manifest, then replay."""
+    if not _check_files(run_dir, digests, report):
+        return
+    manifest, results = _evidence_json(run_dir / MANIFEST), _evidence_json(run_dir / RESULTS)
+    if manifest is None or results is None:
+        report.add("manifest", False, f"{MANIFEST} or {RESULTS} is missing or not a JSON "
+                                      "object")
+        return
+    expected = predicate(manifest, results)
     same = rfc8785.dumps(expected) == rfc8785.dumps(statement.get("predicate"))
     report.add("manifest", same, "predicate agrees with manifest.json and results.json" if same
                else "the signed predicate disagrees with manifest.json/results.json")
     if replay and report.ok:
         _replay(run_dir, report, replayer)
+
+
+def verify_run(run_dir: Path, verifier: SignatureVerifier, *, replay: bool = False,
+               replayer: Callable[[Path], bytes] | None = None) -> Report:
+    """Verify a signed run directory; BundleError when it is not a run directory at all."""
+    require_run_directory(run_dir)
+    report = Report()
+    try:
+        statement = check_statement(read_attestation(run_dir), verifier, report)
+    except BundleError as exc:
+        raise BundleError(f"{run_dir}: {exc}") from None
+    if statement is None:
+        return report
+    digests = signed_digests(statement, report)
+    if digests is not None:
+        check_evidence(run_dir, statement, digests, report, replay=replay, replayer=replayer)
     return report
 
 
