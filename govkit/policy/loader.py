@@ -15,12 +15,16 @@ from typing import Any
 
 from govkit import schemas
 from govkit.errors import InputError
-from govkit.policy.conditions import Condition, check_key
+from govkit.policy.conditions import Condition, check_key, compile_key
 from govkit.policy.model import Rule, Severity
+from govkit.policy.parameters import (
+    NUMERIC, DeclarationError, Parameter, ParameterType, declare, problem_with)
 from govkit.policy.yamlfile import JsonPath, YamlDocument, load_yaml, validate
 
 PACKAGE_DATA = Path(__file__).resolve().parent.parent / "_builtin"
 CHECKOUT_ROOT = Path(__file__).resolve().parent.parent.parent
+MAX_KEY_DEPTH = 100
+MAX_DAYS = 36_500  # as in the rule schema: a century; dates before year 1 do not exist
 
 
 def builtin_dir(name: str) -> Path:
@@ -49,18 +53,98 @@ def _walk_keys(condition: Any, path: JsonPath) -> Iterable[tuple[JsonPath, Mappi
         yield path, condition
 
 
+# What an assertion does with a parameter fixes the parameter's type: ``days`` counts days;
+# the comparisons need a number; the set operators a list; regex a pattern.
+_TYPE_FOR_DAYS = frozenset({ParameterType.INTEGER})
+_TYPE_FOR_VALUE: dict[str, frozenset[ParameterType]] = {
+    **dict.fromkeys(("gt", "ge", "lt", "le"), NUMERIC),
+    **dict.fromkeys(("in", "not_in", "subset_of", "disjoint_from"),
+                    frozenset({ParameterType.STRING_LIST})),
+    "regex": frozenset({ParameterType.STRING}),
+}
+
+
+def _key_problem(key: str) -> str | None:
+    """check_key, and a bound on nesting: JMESPath's parser and interpreter recurse once per
+    level, so a key nested thousands deep would end a scan with a RecursionError."""
+    too_deep = f"nested more than {MAX_KEY_DEPTH} levels deep"
+    try:
+        problem = check_key(key)
+    except RecursionError:
+        return too_deep
+    if problem is None and _depth(compile_key(key).parsed) > MAX_KEY_DEPTH:
+        return too_deep
+    return problem
+
+
+def _depth(tree: Mapping[str, Any]) -> int:
+    deepest, pending = 0, [(tree, 1)]
+    while pending:
+        node, level = pending.pop()
+        deepest = max(deepest, level)
+        pending.extend((child, level + 1) for child in node.get("children") or []
+                       if isinstance(child, Mapping))
+    return deepest
+
+
 def _check_condition(doc: YamlDocument, condition: Condition, path: JsonPath,
-                     parameters: Mapping[str, Any]) -> None:
+                     declarations: Mapping[str, Parameter]) -> None:
     for where, assertion in _walk_keys(condition, path):
-        problem = check_key(assertion["key"])
+        problem = _key_problem(assertion["key"])
         if problem:
             raise InputError(doc.path, f"invalid JMESPath key: {problem}",
                              line=doc.line_of((*where, "key")), field="key")
         for name in ("value", "days"):
             ref = assertion.get(name)
-            if isinstance(ref, Mapping) and ref.get("param") not in parameters:
+            if not (isinstance(ref, Mapping) and set(ref) == {"param"}):
+                continue  # a literal, as conditions.evaluate reads it
+            declared = declarations.get(ref["param"])
+            line = doc.line_of((*where, name))
+            if declared is None:
                 raise InputError(doc.path, f"unknown parameter '{ref.get('param')}'",
-                                 line=doc.line_of((*where, name)), field=f"{name}.param")
+                                 line=line, field=f"{name}.param")
+            allowed = _TYPE_FOR_DAYS if name == "days" else _TYPE_FOR_VALUE.get(
+                assertion["op"], frozenset(ParameterType))
+            if declared.type not in allowed:
+                wanted = " or ".join(sorted(t.value for t in allowed))
+                raise InputError(doc.path, f"'{name}' of op {assertion['op']} uses parameter "
+                                 f"'{declared.name}', declared as type {declared.type.value}; "
+                                 f"it must be declared as type {wanted}", line=line,
+                                 field=f"{name}.param")
+            if name == "days" and (declared.maximum or 0) > MAX_DAYS:
+                raise InputError(doc.path, f"parameter '{declared.name}' counts days, so its "
+                                 f"maximum must be at most {MAX_DAYS}",
+                                 line=doc.line_of(("parameters", declared.name, "maximum")),
+                                 field=f"parameters.{declared.name}.maximum")
+
+
+def _declarations(doc: YamlDocument) -> dict[str, Parameter]:
+    declared = {}
+    for name, declaration in (doc.data.get("parameters") or {}).items():
+        try:
+            declared[name] = declare(name, declaration)
+        except DeclarationError as exc:
+            raise InputError(doc.path, str(exc), field=f"parameters.{name}.{exc.field}",
+                             line=doc.line_of(("parameters", name, exc.field))) from None
+    return declared
+
+
+def _check_case_parameters(doc: YamlDocument, declarations: Mapping[str, Parameter]) -> None:
+    """A test case's overrides must name declared parameters and suit their types."""
+    for kind in ("pass", "fail"):
+        for position, case in enumerate(doc.data["tests"].get(kind) or []):
+            for name, value in (case.get("parameters") or {}).items():
+                where = ("tests", kind, position, "parameters", name)
+                field = ".".join(str(p) for p in where)
+                if name not in declarations:
+                    known = ", ".join(sorted(declarations)) or "none"
+                    raise InputError(doc.path, f"unknown parameter '{name}' (this rule's "
+                                     f"parameters: {known})", line=doc.line_of(where),
+                                     field=field)
+                problem = problem_with(declarations[name], value)
+                if problem is not None:
+                    raise InputError(doc.path, f"parameter '{name}': {problem}",
+                                     line=doc.line_of(where), field=field)
 
 
 def load_rule(path: Path, area: str) -> Rule:
@@ -72,18 +156,20 @@ def load_rule(path: Path, area: str) -> Rule:
     if data["id"] != path.stem:
         raise InputError(doc.path, f"rule id '{data['id']}' must match the file name "
                          f"'{path.stem}'", line=doc.line_of(("id",)), field="id")
-    parameters = {k: v["default"] for k, v in (data.get("parameters") or {}).items()}
+    declarations = _declarations(doc)
     scope = data.get("scope") or {}
-    _check_condition(doc, data["assert"], ("assert",), parameters)
+    _check_condition(doc, data["assert"], ("assert",), declarations)
     if scope.get("where"):
-        _check_condition(doc, scope["where"], ("scope", "where"), parameters)
+        _check_condition(doc, scope["where"], ("scope", "where"), declarations)
+    _check_case_parameters(doc, declarations)
     return Rule(id=data["id"], area=area, title=data["title"],
                 resource_type=data["resource"], severity=Severity.parse(data["severity"]),
                 assertion=data["assert"], remediation=data["remediation"],
                 controls=tuple(data["controls"]), description=data.get("description", ""),
                 scope_phi=bool(scope.get("phi", False)), scope_where=scope.get("where"),
-                parameters=parameters, tests=data["tests"], path=doc.path,
-                text=path.read_bytes())
+                declarations=declarations,
+                parameters={name: p.default for name, p in declarations.items()},
+                tests=data["tests"], path=doc.path, text=path.read_bytes())
 
 
 def load_folder(folder: Path) -> list[Rule]:
@@ -126,13 +212,20 @@ def load_catalogue(path: Path) -> Catalogue:
     controls = []
     for position, item in enumerate(data["controls"]):
         where = ("controls", position)
+        if not isinstance(item, dict):
+            raise InputError(doc.path, "a control must be a mapping (id, citation, ...)",
+                             line=doc.line_of(where), field=f"controls.{position}")
         missing = [k for k in ("id", "citation", "title", "requirement") if k not in item]
         if missing:
             raise InputError(doc.path, f"control is missing {', '.join(missing)}",
                              line=doc.line_of(where), field=missing[0])
+        rules = item.get("rules") or []
+        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+            raise InputError(doc.path, "'rules' must be a list of rule ids",
+                             line=doc.line_of((*where, "rules")), field="rules")
         controls.append(Control(id=str(item["id"]), citation=str(item["citation"]),
                                 title=str(item["title"]), requirement=str(item["requirement"]),
-                                rules=tuple(item.get("rules") or []),
+                                rules=tuple(rules),
                                 manual_evidence=str(item.get("manual_evidence", ""))))
     return Catalogue(id=str(data.get("id")), title=str(data.get("title")),
                      controls=tuple(controls), path=doc.path, text=path.read_bytes())

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from govkit.errors import UsageError
 from govkit.policy.conditions import Condition, root_fields
+from govkit.policy.parameters import Parameter, problem_with
 
 
 class Severity(enum.IntEnum):
@@ -43,7 +45,8 @@ class Rule:
     description: str = ""
     scope_phi: bool = False
     scope_where: Condition | None = None
-    parameters: Mapping[str, Any] = field(default_factory=dict)
+    declarations: Mapping[str, Parameter] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)  # name -> value in use
     tests: Mapping[str, Any] = field(default_factory=dict)
     path: str = ""
     text: bytes = b""
@@ -57,9 +60,15 @@ class Rule:
         return root_fields(self.scope_where) if self.scope_where else frozenset()
 
     def with_parameters(self, overrides: Mapping[str, Any]) -> Rule:
-        unknown = sorted(set(overrides) - set(self.parameters))
-        if unknown:
-            raise KeyError(", ".join(unknown))
+        """This rule with some parameters changed; each must be declared and suit its type."""
+        for name, value in sorted(overrides.items()):
+            if name not in self.declarations:
+                known = ", ".join(sorted(self.declarations)) or "none"
+                raise UsageError(f"rule '{self.id}' has no parameter '{name}' (its "
+                                 f"parameters: {known})")
+            problem = problem_with(self.declarations[name], value)
+            if problem is not None:
+                raise UsageError(f"rule '{self.id}' parameter '{name}': {problem}")
         return Rule(**{**self.__dict__, "parameters": {**self.parameters, **overrides}})
 
     def summary(self) -> dict[str, Any]:
