@@ -7,6 +7,7 @@ or input error; 3 evidence incomplete (a check could not get its data).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -15,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -31,6 +31,7 @@ from govkit.errors import EXIT_FAILURES, EXIT_INPUT, EXIT_OK, GovkitError, Usage
 from govkit.policy import cases, loader
 from govkit.policy.evaluate import Settings
 from govkit.policy.model import Severity
+from govkit.policy.yamlfile import parse_value
 from govkit.report.terminal import print_summary
 from govkit.results import exit_code_for
 from govkit.run import Run, RunOptions, evaluate_run, results_document, scan
@@ -74,6 +75,8 @@ def _fail_on(value: str) -> Severity | None:
 
 
 def _settings(params: list[str] | None, phi_tag: str | None) -> Settings:
+    """Settings from --param and --phi-tag; the values' types are checked against the rules
+    (``run.check_parameters``) before a scan starts."""
     parameters: dict[str, dict[str, Any]] = {}
     for item in params or []:
         name, sep, raw = item.partition("=")
@@ -81,14 +84,16 @@ def _settings(params: list[str] | None, phi_tag: str | None) -> Settings:
         if not sep or not dot or not rule_id or not param:
             raise UsageError(f"--param expects RULE_ID.NAME=VALUE, got '{item}'")
         try:
-            parameters.setdefault(rule_id, {})[param] = yaml.safe_load(raw)
-        except yaml.YAMLError:
-            raise UsageError(f"--param {name}: value is not valid YAML: {raw}") from None
+            parameters.setdefault(rule_id, {})[param] = parse_value(raw)
+        except ValueError as exc:
+            raise UsageError(f"--param {name}: {exc}") from None
     if phi_tag is None:
         return Settings(parameters=parameters)
     key, sep, values = phi_tag.partition("=")
-    if not sep or not key or not values:
+    if not sep or not key.strip():
         raise UsageError(f"--phi-tag expects KEY=VALUE[,VALUE], got '{phi_tag}'")
+    if not _csv(values):
+        raise UsageError(f"--phi-tag needs at least one value after '{key}=', got '{phi_tag}'")
     return Settings(phi_tag_key=key, phi_tag_values=_csv(values), parameters=parameters)
 
 
@@ -158,6 +163,12 @@ def scan_command(
     evaluated_at: Annotated[str | None, typer.Option(
         help="Evaluation time (ISO-8601); default: when collection ends.")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Concurrent API workers.")] = 16,
+    max_attempts: Annotated[int | None, typer.Option(
+        min=1, max=50, help="Attempts per API call, the first included (default: "
+                            "AWS_MAX_ATTEMPTS or the profile's max_attempts, else 9).")] = None,
+    credential_report_max_age: Annotated[int, typer.Option(
+        min=1, max=8760, help="Hours before the scan starts beyond which a reused IAM "
+                              "credential report is refused (its rules are ERROR).")] = 4,
     output: FormatOpt = "table",
     fail_on: FailOnOpt = "low",
     sign_key: SignKeyOpt = None,
@@ -174,9 +185,11 @@ def scan_command(
                          region=home_region)
     request = ScanRequest(profile=profile, home_region=home_region, regions=_csv(regions),
                           accounts=_csv(accounts), org=org, role_name=role_name,
-                          external_id=external_id, workers=workers)
+                          external_id=external_id, workers=workers, max_attempts=max_attempts)
+    settings = dataclasses.replace(_settings(param, phi_tag),
+                                   credential_report_max_age_hours=credential_report_max_age)
     options = RunOptions(out=out_dir, policy_dirs=tuple(policies or ()), exceptions=exceptions,
-                         settings=_settings(param, phi_tag),
+                         settings=settings,
                          evaluated_at=_evaluated_at(evaluated_at), signer=signer)
     with _progress_callback() as advance:
         run = scan(request, options, advance)

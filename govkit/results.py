@@ -66,6 +66,13 @@ class Evaluation:
     expired_exceptions: tuple[Mapping[str, str], ...] = ()
     unused_exceptions: tuple[Mapping[str, str], ...] = ()
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # calls recorded as failed (not "not configured" answers): the evidence is incomplete even
+    # where no rule result shows it
+    failed_calls: tuple[Mapping[str, str], ...] = ()
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.failed_calls) or self.has(Status.ERROR)
 
     def counts(self) -> dict[str, int]:
         found = Counter(r.status.value for r in self.results)
@@ -89,11 +96,13 @@ class Evaluation:
             "evaluated_at": evaluated_at,
             "summary": {"by_status": self.counts(),
                         "failures_by_severity": self.failures_by_severity(),
-                        "rules": len(self.rules), "results": len(self.results)},
+                        "rules": len(self.rules), "results": len(self.results),
+                        "failed_calls": len(self.failed_calls)},
             "rules": {k: dict(v) for k, v in sorted(self.rules.items())},
             "results": [r.to_json() for r in self.results],
             "exceptions": {"expired": [dict(e) for e in self.expired_exceptions],
                            "unused": [dict(e) for e in self.unused_exceptions]},
+            "failed_calls": [dict(f) for f in self.failed_calls],
         }
 
 
@@ -107,8 +116,9 @@ def sorted_results(results: Iterable[Result]) -> tuple[Result, ...]:
 
 
 def exit_code_for(evaluation: Evaluation, fail_on: Severity | None) -> int:
-    """3 when evidence is incomplete (any ERROR), 1 for failures at or above ``fail_on``."""
-    if evaluation.has(Status.ERROR):
+    """3 when evidence is incomplete (an ERROR, or a failed call in the snapshot), 1 for
+    failures at or above ``fail_on``."""
+    if evaluation.incomplete:
         return EXIT_INCOMPLETE
     if fail_on is not None and any(r.status is Status.FAIL and r.severity >= fail_on
                                    for r in evaluation.results):

@@ -12,6 +12,7 @@ run directory, so re-running it later (replay) gives the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -21,19 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import rfc8785
 
-from govkit import __version__, canonical
-from govkit.aws.scan import ScanRequest, ScanScope, plan_and_run
+from govkit import __version__, canonical, schemas
+from govkit.aws.scan import ScanRequest, ScanScope, check_request, plan_and_run
 from govkit.aws.tasks import Progress
 from govkit.bundle.errors import SigningError
 from govkit.bundle.sign import sign_run
 from govkit.bundle.signers import Signer
 from govkit.errors import InputError, UsageError
 from govkit.inventory.build import build_inventory
+from govkit.inventory.model import CallFailure
+from govkit.inventory.normalizers.common import failed_calls
 from govkit.policy.evaluate import Settings, evaluate_all
 from govkit.policy.exceptions import RiskException, load_exceptions
 from govkit.policy.loader import PolicySet, load_policy_set
+from govkit.policy.parameters import problem_with
 from govkit.results import Evaluation, validate_results
 from govkit.snapshot import Snapshot, SnapshotWriter
 
@@ -72,15 +77,21 @@ class Run:
 
 
 def check_parameters(policies: PolicySet, settings: Settings) -> None:
+    """Each ``--param`` names a rule, one of its parameters, and a value its type allows."""
     rules = policies.by_id()
-    for rule_id, values in settings.parameters.items():
+    for rule_id, values in sorted(settings.parameters.items()):
         if rule_id not in rules:
             raise UsageError(f"--param names unknown rule '{rule_id}'")
-        unknown = sorted(set(values) - set(rules[rule_id].parameters))
+        declarations = rules[rule_id].declarations
+        unknown = sorted(set(values) - set(declarations))
         if unknown:
-            known = ", ".join(sorted(rules[rule_id].parameters)) or "none"
+            known = ", ".join(sorted(declarations)) or "none"
             raise UsageError(f"rule '{rule_id}' has no parameter {', '.join(unknown)} "
                              f"(its parameters: {known})")
+        for name, value in sorted(values.items()):
+            problem = problem_with(declarations[name], value)
+            if problem is not None:
+                raise UsageError(f"--param {rule_id}.{name}: {problem}")
 
 
 def _copy_policies(run_dir: Path, policies: PolicySet, exceptions: Path | None) -> None:
@@ -124,9 +135,12 @@ def scan(request: ScanRequest, options: RunOptions, progress: Progress | None = 
     check_parameters(policies, options.settings)
     if options.exceptions is not None:
         load_exceptions(options.exceptions)  # fail on a bad file before scanning
+    check_request(request)
+    if options.out.exists() and not options.out.is_dir():
+        raise UsageError(f"--out {options.out} is a file, not a folder")
     started = dt.datetime.now(dt.timezone.utc)
     run_id = new_run_id(started)
-    options.out.mkdir(parents=True, exist_ok=True)
+    created = _make_folder(options.out)
     partial = options.out / f".{run_id}.partial"
     try:
         writer = SnapshotWriter(partial)
@@ -152,12 +166,22 @@ def scan(request: ScanRequest, options: RunOptions, progress: Progress | None = 
         partial.rename(final)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
+        for folder in created:  # what this scan created, and only while it is still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
     _point_latest(options.out, run_id)
     if unsigned is not None:
         raise SigningError(f"{unsigned}. The run is complete but unsigned: {final}; sign it "
                            "with 'govkit bundle sign'")
     return Run(final, manifest, evaluation)
+
+
+def _make_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return those created, deepest first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
 
 
 def _point_latest(out: Path, run_id: str) -> None:
@@ -173,10 +197,24 @@ def _point_latest(out: Path, run_id: str) -> None:
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
+    """The run's manifest, checked against its schema (a bad one names the field)."""
+    if not run_dir.is_dir():
+        raise InputError(str(run_dir), "not a run directory (a folder with manifest.json, "
+                         "snapshots/, policies/ and results/)" if run_dir.exists()
+                         else "no such run directory")
     path = run_dir / MANIFEST
+    if not path.is_file():
+        raise InputError(str(run_dir), "not a run directory: it has no manifest.json")
     manifest: dict[str, Any] = Snapshot.read_json(path)
     if not isinstance(manifest, dict) or manifest.get("schema") != MANIFEST_SCHEMA:
         raise InputError(str(path), "not a govkit run manifest")
+    validator = jsonschema.Draft202012Validator(schemas.load("manifest"))
+    error = jsonschema.exceptions.best_match(validator.iter_errors(manifest))
+    if error is not None:
+        raise InputError(str(path), error.message,
+                         field=".".join(str(p) for p in error.absolute_path) or None)
+    for key in ("started_at", "finished_at", "evaluated_at"):
+        manifest_time(manifest, key, run_dir)
     return manifest
 
 
@@ -184,7 +222,9 @@ def settings_from(manifest: dict[str, Any]) -> Settings:
     stored = manifest.get("settings") or {}
     return Settings(phi_tag_key=stored.get("phi_tag_key", "data_classification"),
                     phi_tag_values=tuple(stored.get("phi_tag_values") or ("phi",)),
-                    parameters=stored.get("parameters") or {})
+                    parameters=stored.get("parameters") or {},
+                    credential_report_max_age_hours=int(
+                        stored.get("credential_report_max_age_hours", 4)))
 
 
 def evaluate_run(run_dir: Path) -> tuple[dict[str, Any], Evaluation]:
@@ -202,11 +242,30 @@ def evaluate_run(run_dir: Path) -> tuple[dict[str, Any], Evaluation]:
         exceptions = load_exceptions(run_dir / EXCEPTIONS_FILE)
     source = (manifest.get("sources") or [{}])[0]
     own = set(manifest.get("accounts") or []) | set(source.get("organization_accounts") or [])
-    inventory = build_inventory(Snapshot.open(run_dir), own, source.get("skipped") or [])
-    evaluated_at = dt.datetime.fromisoformat(manifest["evaluated_at"].replace("Z", "+00:00"))
-    evaluation = evaluate_all(rules, inventory, now=evaluated_at, settings=settings,
-                              exceptions=exceptions)
+    snapshot = Snapshot.open(run_dir)
+    inventory = build_inventory(
+        snapshot, own, source.get("skipped") or [], regions=manifest.get("regions") or (),
+        collection_started=manifest_time(manifest, "started_at", run_dir),
+        credential_report_max_age=dt.timedelta(hours=settings.credential_report_max_age_hours))
+    evaluation = evaluate_all(rules, inventory,
+                              now=manifest_time(manifest, "evaluated_at", run_dir),
+                              settings=settings, exceptions=exceptions,
+                              failed_calls=[CallFailure.from_entry(e)
+                                            for e in failed_calls(snapshot)])
     return manifest, evaluation
+
+
+def manifest_time(manifest: dict[str, Any], key: str, run_dir: Path) -> dt.datetime:
+    value = manifest.get(key)
+    try:
+        moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(str(run_dir / MANIFEST), f"not an ISO-8601 time: {value!r}",
+                         field=key) from None
+    if moment.tzinfo is None:
+        raise InputError(str(run_dir / MANIFEST), f"time without a time zone: {value!r}",
+                         field=key)
+    return moment
 
 
 def results_document(manifest: dict[str, Any], evaluation: Evaluation, *,

@@ -39,7 +39,8 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.WORKSPACES_WEB: workspaces_web.collect,
 }
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3})
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+_OPTED_OUT = "not-opted-in"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,7 +53,7 @@ class ScanRequest:
     external_id: str | None = None
     org: bool = False
     workers: int = 16
-    max_attempts: int = sessions.DEFAULT_MAX_ATTEMPTS
+    max_attempts: int | None = None  # None: AWS_MAX_ATTEMPTS / the profile, else the default
     services: tuple[AwsService, ...] = tuple(AwsService)
 
 
@@ -82,63 +83,92 @@ def _org_accounts(base: sessions.AccountSession, writer: SnapshotWriter,
     return sorted(a["Id"] for a in accounts if a.get("Status", a.get("State")) == "ACTIVE")
 
 
-def _enabled_regions(base: sessions.AccountSession, writer: SnapshotWriter,
-                     home: str) -> list[str]:
+def _regions(base: sessions.AccountSession, writer: SnapshotWriter, home: str,
+             requested: tuple[str, ...]) -> list[str]:
+    """The regions to scan: those asked for, each checked against the regions the account
+    reports (ec2:DescribeRegions with AllRegions), or every region enabled in the account."""
     caller = Caller(base.client("ec2", home), writer, account=base.account,
                     region=home, service="ec2")
-    result = caller.call("describe_regions", AllRegions=False)
+    result = caller.call("describe_regions", AllRegions=True)
     if not result.ok:
+        if requested:  # the failed call is in the snapshot: the run will say it is incomplete
+            return sorted(set(requested))
         raise CollectionError(f"cannot list enabled regions: {result.entry.describe()} failed "
                               f"with {result.error_code}; pass --regions")
-    return sorted(r["RegionName"] for r in result.response.get("Regions") or [])
+    status = {str(r["RegionName"]): str(r.get("OptInStatus") or "opt-in-not-required")
+              for r in result.response.get("Regions") or []}
+    enabled = sorted(name for name, state in status.items() if state != _OPTED_OUT)
+    if not requested:
+        return enabled
+    unknown = sorted(r for r in set(requested) if r not in status)
+    if unknown:
+        raise UsageError(f"--regions: unknown region {', '.join(unknown)} (account "
+                         f"{base.account} reports: {', '.join(sorted(status))})")
+    disabled = sorted(r for r in set(requested) if status[r] == _OPTED_OUT)
+    if disabled:
+        raise UsageError(
+            f"--regions: {', '.join(disabled)} is not enabled in account {base.account}; "
+            "enable it first (aws account enable-region --region-name REGION, or the console's "
+            "AWS Regions page) or leave it out")
+    return sorted(set(requested))
 
 
 def _targets(request: ScanRequest, base: boto3.Session, base_account: str,
-             writer: SnapshotWriter) -> tuple[list[sessions.AccountSession], tuple[str, ...]]:
-    home = sessions.AccountSession(base_account, base, max_pool=request.workers,
-                                   max_attempts=request.max_attempts)
-    if request.accounts and request.org:
-        raise UsageError("give either --accounts or --org, not both")
+             writer: SnapshotWriter, retry: sessions.RetryPolicy
+             ) -> tuple[list[sessions.AccountSession], tuple[str, ...]]:
+    home = sessions.AccountSession(base_account, base, max_pool=request.workers, retry=retry)
     wanted = list(request.accounts)
     org_accounts: tuple[str, ...] = ()
     if request.org:
         wanted = _org_accounts(home, writer, request.home_region)
         org_accounts = tuple(wanted)
-    if not wanted:
+    if not wanted or request.role_name is None:
         return [home], org_accounts
-    if not request.role_name:
-        raise UsageError("--accounts and --org need --role-name: the read-only role to assume")
     targets = []
     for account in wanted:
         if account == base_account:
             targets.append(home)
             continue
         assumed = sessions.assume_role_session(base, account, request.role_name,
-                                               request.home_region, "aws", request.external_id)
+                                               request.home_region, "aws", request.external_id,
+                                               retry)
         targets.append(sessions.AccountSession(account, assumed, via_role=request.role_name,
-                                               max_pool=request.workers,
-                                               max_attempts=request.max_attempts))
+                                               max_pool=request.workers, retry=retry))
     return targets, org_accounts
+
+
+def check_request(request: ScanRequest) -> None:
+    """What can be checked without calling AWS; fails before anything is created."""
+    bad = [r for r in (*request.regions, request.home_region) if not _REGION.fullmatch(r)]
+    if bad:
+        raise UsageError(f"not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")
+    if request.accounts and request.org:
+        raise UsageError("give either --accounts or --org, not both")
+    if (request.accounts or request.org) and not request.role_name:
+        raise UsageError("--accounts and --org need --role-name: the read-only role to assume")
+    bad_ids = [a for a in request.accounts if not re.fullmatch(r"[0-9]{12}", a, re.ASCII)]
+    if bad_ids:
+        raise UsageError(f"--accounts: not a 12-digit AWS account id: {', '.join(bad_ids)}")
 
 
 def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
                  progress: Progress | None = None) -> ScanScope:
+    check_request(request)
+    retry = sessions.retry_policy(request.profile, request.max_attempts)
     base = sessions.base_session(request.profile, request.home_region)
-    base_account = sessions.caller_account(base, request.home_region)
-    targets, org_accounts = _targets(request, base, base_account, writer)
+    base_account = sessions.caller_account(base, request.home_region, retry)
+    targets, org_accounts = _targets(request, base, base_account, writer, retry)
     home = targets[0] if targets[0].account == base_account else \
-        sessions.AccountSession(base_account, base)
-    bad = [r for r in (*request.regions, request.home_region) if not _REGION.fullmatch(r)]
-    if bad:
-        raise UsageError(f"not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")
-    regions = list(request.regions) or _enabled_regions(home, writer, request.home_region)
+        sessions.AccountSession(base_account, base, retry=retry)
+    regions = _regions(home, writer, request.home_region, request.regions)
     tasks: list[Task] = []
     skipped: list[dict[str, str]] = []
     for target in targets:
         for service in request.services:
             collect = COLLECTORS[service]
             if service in GLOBAL_SERVICES:
-                scope = ServiceScope(target, request.home_region, writer, label=GLOBAL_REGION)
+                scope = ServiceScope(target, request.home_region, writer, label=GLOBAL_REGION,
+                                     scan_regions=tuple(regions))
                 tasks.append(_bind(collect, scope))
                 continue
             offered = target.regions_offering(service.value)

@@ -20,7 +20,7 @@ from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from govkit import __version__
-from govkit.errors import CredentialsError, UsageError
+from govkit.errors import CollectionError, CredentialsError, UsageError
 
 _ACCOUNT_LABEL = re.compile(r"^\d{12}\.")
 
@@ -34,11 +34,54 @@ def _drop_account_label(request: Any, **_: Any) -> None:
         request.url = urlunsplit(parts._replace(netloc=parts.netloc.split(".", 1)[1]))
 
 
-DEFAULT_MAX_ATTEMPTS = 8
+DEFAULT_MAX_ATTEMPTS = 9  # every attempt, the first included (eight retries), as AWS_MAX_ATTEMPTS
+DEFAULT_RETRY_MODE = "adaptive"
+RETRY_MODES = ("legacy", "standard", "adaptive")
+MAX_ATTEMPTS_LIMIT = 50
+# botocore's own list of error codes that mean "throttled" (its standard retry mode)
+THROTTLING_CODES = frozenset({
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException",
+    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+    "EC2ThrottledException"})
 
 
-def client_config(max_pool: int, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
-    return Config(retries={"mode": "adaptive", "max_attempts": max_attempts},
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how a call is retried: govkit's defaults (adaptive, 9 attempts) unless
+    the user set the standard AWS settings (``AWS_RETRY_MODE``/``AWS_MAX_ATTEMPTS``, or
+    ``retry_mode``/``max_attempts`` in the profile) or ``--max-attempts``."""
+
+    mode: str = DEFAULT_RETRY_MODE
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+
+
+def retry_policy(profile: str | None, max_attempts: int | None) -> RetryPolicy:
+    core = botocore.session.Session(profile=profile)
+    try:
+        configured = core.get_config_variable("max_attempts")
+    except ValueError:
+        raise UsageError("AWS_MAX_ATTEMPTS (or max_attempts in the AWS profile) is not a "
+                         "whole number") from None
+    except ProfileNotFound as exc:
+        raise UsageError(f"AWS profile not found: {exc}") from None
+    attempts = max_attempts if max_attempts is not None else configured
+    if attempts is None:
+        attempts = DEFAULT_MAX_ATTEMPTS
+    if not 1 <= int(attempts) <= MAX_ATTEMPTS_LIMIT:
+        where = "--max-attempts" if max_attempts is not None else "AWS_MAX_ATTEMPTS"
+        raise UsageError(f"{where} must be from 1 to {MAX_ATTEMPTS_LIMIT}, not {attempts}")
+    mode = core.get_config_variable("retry_mode") or DEFAULT_RETRY_MODE
+    if mode not in RETRY_MODES:
+        raise UsageError(f"AWS_RETRY_MODE (or retry_mode in the AWS profile) must be one of "
+                         f"{', '.join(RETRY_MODES)}, not '{mode}'")
+    return RetryPolicy(mode=str(mode), max_attempts=int(attempts))
+
+
+def client_config(max_pool: int, retry: RetryPolicy | None = None) -> Config:
+    retry = retry or RetryPolicy()
+    return Config(retries={"mode": retry.mode, "total_max_attempts": retry.max_attempts},
                   max_pool_connections=max(10, max_pool), connect_timeout=10, read_timeout=60,
                   user_agent_extra=f"govkit/{__version__}")
 
@@ -51,7 +94,7 @@ class AccountSession:
     session: boto3.Session
     via_role: str | None = None
     max_pool: int = 16
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -61,8 +104,7 @@ class AccountSession:
             client = self._clients.get(key)
             if client is None:
                 client = self.session.client(service, region_name=region,
-                                             config=client_config(self.max_pool,
-                                                                  self.max_attempts))
+                                             config=client_config(self.max_pool, self.retry))
                 if service == "s3control":
                     client.meta.events.register("before-sign.s3-control", _drop_account_label)
                 self._clients[key] = client
@@ -75,17 +117,34 @@ class AccountSession:
 
 def base_session(profile: str | None, region: str | None) -> boto3.Session:
     try:
-        return boto3.Session(profile_name=profile, region_name=region)
+        core = botocore.session.Session(profile=profile)
+        core.get_scoped_config()  # raises now, not at the first call, for an unknown profile
+        return boto3.Session(botocore_session=core, region_name=region)
     except ProfileNotFound as exc:
         raise UsageError(f"AWS profile not found: {exc}") from None
 
 
-def caller_account(session: boto3.Session, region: str) -> str:
+def _error_code(exc: Exception) -> str | None:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code") or "") or None
+    return None
+
+
+def throttled(exc: Exception) -> bool:
+    return _error_code(exc) in THROTTLING_CODES
+
+
+def caller_account(session: boto3.Session, region: str, retry: RetryPolicy) -> str:
     """The account the credentials belong to (sts:GetCallerIdentity); fails with a clear error."""
     try:
         identity = session.client("sts", region_name=region,
-                                  config=client_config(2)).get_caller_identity()
+                                  config=client_config(2, retry)).get_caller_identity()
     except (ClientError, BotoCoreError) as exc:
+        if throttled(exc):
+            raise CollectionError(
+                f"sts:GetCallerIdentity was throttled ({_error_code(exc)}) on all "
+                f"{retry.max_attempts} attempts; try again later, or allow more attempts with "
+                "--max-attempts") from None
         raise CredentialsError(
             f"cannot use the AWS credentials (sts:GetCallerIdentity failed: {exc}). Set "
             "--profile, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run "
@@ -94,9 +153,10 @@ def caller_account(session: boto3.Session, region: str) -> str:
 
 
 def assume_role_session(base: boto3.Session, account: str, role_name: str, region: str,
-                        partition: str, external_id: str | None) -> boto3.Session:
+                        partition: str, external_id: str | None,
+                        retry: RetryPolicy) -> boto3.Session:
     """A session in ``account`` through ``role_name``, refreshed before the role expires."""
-    sts = base.client("sts", region_name=region, config=client_config(2))
+    sts = base.client("sts", region_name=region, config=client_config(2, retry))
     role_arn = f"arn:{partition}:iam::{account}:role/{role_name}"
 
     def fetch() -> dict[str, str]:
@@ -107,6 +167,10 @@ def assume_role_session(base: boto3.Session, account: str, role_name: str, regio
         try:
             creds = sts.assume_role(**params)["Credentials"]
         except (ClientError, BotoCoreError) as exc:
+            if throttled(exc):
+                raise CollectionError(
+                    f"sts:AssumeRole into {role_arn} was throttled ({_error_code(exc)}) on all "
+                    f"{retry.max_attempts} attempts; try again later") from None
             raise CredentialsError(
                 f"cannot assume {role_arn} (sts:AssumeRole failed: {exc}); the role must "
                 "exist in every scanned account and trust the scanning principal") from None

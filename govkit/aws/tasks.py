@@ -28,6 +28,7 @@ class ServiceScope:
     region: str
     writer: SnapshotWriter
     label: str | None = None  # region label in records; "global" for global services
+    scan_regions: tuple[str, ...] = ()  # every region the scan covers (global services use it)
 
     @property
     def account(self) -> str:

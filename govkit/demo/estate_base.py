@@ -57,6 +57,7 @@ class UnitKeys:
     rds: str
     dynamodb: str
     workspaces: str
+    s3_alias: str  # the S3 key's alias ARN: one bucket names its key by alias, as teams do
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,16 +8,19 @@ Per regional unit (`n` is the unit's cross-region serial, see `govkit.demo.names
   policy, versioned, public access blocked (compliant);
 - `nbh-billing-statements-n` (phi): SSE-S3 (AES256) only, no TLS-only policy (violations);
 - `nbh-call-recordings-n` (phi): no encryption configuration, not versioned (violations);
-- `nbh-medical-records-archive-n` (phi): object lock (COMPLIANCE, 6 years), SSE-KMS, TLS-only
-  (compliant);
+- `nbh-medical-records-archive-n` (phi): object lock (COMPLIANCE, 6 years), SSE-KMS with the
+  customer key named by its alias ARN, TLS-only (compliant);
 - `nbh-internal-reports-n` (internal): AES256, public access blocked (compliant);
 - `nbh-public-website-assets` (`-n` after the first; public): no public access block and a
   policy that lets `*` read objects (violation: public bucket).
 
 Once: the account public access block with BlockPublicPolicy and RestrictPublicBuckets off
-(violation); in the home region a CloudTrail log bucket, the `alias/nbh-cloudtrail` key and two
-trails: `nbh-org-audit-trail` (multi-region, KMS, log file validation, logging: compliant) and
-`nbh-legacy-app-trail` (single region, no KMS, no validation: violation).
+(violation); in the home region a CloudTrail log bucket without Object Lock (violation), the
+`alias/nbh-cloudtrail` key and two trails: `nbh-org-audit-trail` (multi-region, KMS, log file
+validation, logging: compliant), which records S3 data events for the intake and archive
+buckets only (the billing and call-recording buckets' object access goes unrecorded:
+violation), and `nbh-legacy-app-trail` (single region, no KMS, no validation: violation), which
+records writes only, for the first billing bucket.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ COMPLIANT_TRAIL = "nbh-org-audit-trail"
 LAX_TRAIL = "nbh-legacy-app-trail"
 
 
-def _create_key(kms: Any, alias: str, *, rotation: bool, purpose: str) -> str:
+def create_key(kms: Any, alias: str, *, rotation: bool, purpose: str) -> str:
     tags = phi_tags(application=purpose)
     key = kms.create_key(
         Description=f"Northbridge Health {purpose} encryption key",
@@ -68,7 +71,7 @@ def seed_unit_keys(ctx: SeedContext, region: str, unit: int) -> tuple[UnitKeys, 
     kms = ctx.clients.get("kms", region)
     suffix = unit_suffix(unit)
     arns = {
-        stem: _create_key(kms, f"{stem}{suffix}", rotation=rotation, purpose=stem[4:])
+        stem: create_key(kms, f"{stem}{suffix}", rotation=rotation, purpose=stem[4:])
         for stem, rotation in _UNIT_KEYS
     }
     keys = UnitKeys(
@@ -77,6 +80,7 @@ def seed_unit_keys(ctx: SeedContext, region: str, unit: int) -> tuple[UnitKeys, 
         rds=arns["nbh-phi-rds"],
         dynamodb=arns["nbh-phi-dynamodb"],
         workspaces=arns["nbh-workspaces"],
+        s3_alias=f"{arns['nbh-phi-s3'].rsplit(':', 1)[0]}:alias/nbh-phi-s3{suffix}",
     )
     return keys, Counts(kms_keys=len(arns))
 
@@ -156,7 +160,7 @@ def _seed_phi_buckets(s3: Any, region: str, n: int, keys: UnitKeys) -> int:
     archive = f"nbh-medical-records-archive-{n}"
     _create_bucket(s3, region, archive, phi_tags(application="records-retention"),
                    object_lock=True)
-    _encrypt(s3, archive, keys.s3)
+    _encrypt(s3, archive, keys.s3_alias)
     s3.put_bucket_policy(Bucket=archive, Policy=_policy(_tls_only_statement(archive)))
     _block_all(s3, archive)
     s3.put_object_lock_configuration(
@@ -234,7 +238,7 @@ def _seed_trail_bucket(s3: Any, region: str) -> None:
 def seed_cloudtrail(ctx: SeedContext) -> Counts:
     region = home_region(ctx.regions)
     _seed_trail_bucket(ctx.clients.get("s3", region), region)
-    key_arn = _create_key(ctx.clients.get("kms", region), "nbh-cloudtrail", rotation=True,
+    key_arn = create_key(ctx.clients.get("kms", region), "nbh-cloudtrail", rotation=True,
                           purpose="cloudtrail")
     cloudtrail = ctx.clients.get("cloudtrail", region)
     tags = tag_list(classification_tags("internal", application="audit-logs"))
@@ -248,6 +252,18 @@ def seed_cloudtrail(ctx: SeedContext) -> Counts:
         IsMultiRegionTrail=False, IncludeGlobalServiceEvents=False,
         EnableLogFileValidation=False, TagsList=tags,
     )
+    cloudtrail.put_event_selectors(TrailName=COMPLIANT_TRAIL, AdvancedEventSelectors=[{
+        "Name": "PHI object access",
+        "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+            {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::nbh-patient-intake-docs-",
+                                                      "arn:aws:s3:::nbh-medical-records-archive-"]},
+        ]}])
+    cloudtrail.put_event_selectors(TrailName=LAX_TRAIL, EventSelectors=[{
+        "ReadWriteType": "WriteOnly", "IncludeManagementEvents": True,
+        "DataResources": [{"Type": "AWS::S3::Object",
+                           "Values": ["arn:aws:s3:::nbh-billing-statements-1/"]}]}])
     for trail in (COMPLIANT_TRAIL, LAX_TRAIL):
         cloudtrail.start_logging(Name=account_arn("cloudtrail", f"trail/{trail}", region))
     return Counts(kms_keys=1, s3_buckets=1, cloudtrail_trails=2)

@@ -13,9 +13,10 @@ the lax one; in each directory the first has root and user volumes encrypted wit
 `alias/nbh-workspaces` (compliant) and the second is not encrypted (violation).
 
 Per account unit, in the home region: Secure Browser portals `nbh-meridian-agent-portal`
-(clipboard, transfer and printing disabled, 10 minute idle timeout: compliant),
-`nbh-billing-support-portal` (copy, download and print enabled: violations) and
-`nbh-pilot-portal` (no user settings at all: violation).
+(clipboard, transfer and printing disabled, 10 minute idle timeout, encrypted with the
+`alias/nbh-secure-browser` customer key: compliant), `nbh-billing-support-portal` (copy,
+download and print enabled, AWS owned key: violations) and `nbh-pilot-portal` (no user settings
+at all, AWS owned key: violations).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from govkit.demo.names import (
     staff_user,
     unit_suffix,
 )
+from govkit.demo.estate_storage import create_key
 from govkit.errors import GovkitError
 
 WORKSPACES_BUNDLE = "wsb-bh8rsxt14"
@@ -172,13 +174,18 @@ def seed_unit_secure_browser(ctx: SeedContext, unit: int) -> Counts:
         uploadAllowed="Disabled", printAllowed="Enabled", idleDisconnectTimeoutInMinutes=60,
         disconnectTimeoutInMinutes=600, tags=tags,
     )["userSettingsArn"]
-    portals = (
-        (f"nbh-meridian-agent-portal{suffix}", locked),
-        (f"nbh-billing-support-portal{suffix}", open_settings),
-        (f"nbh-pilot-portal{suffix}", None),
+    key = create_key(ctx.clients.get("kms", home_region(ctx.regions)),
+                     f"nbh-secure-browser{suffix}", rotation=True, purpose="secure-browser")
+    portals = (  # (name, user settings, customer managed key)
+        (f"nbh-meridian-agent-portal{suffix}", locked, key),
+        (f"nbh-billing-support-portal{suffix}", open_settings, None),
+        (f"nbh-pilot-portal{suffix}", None, None),
     )
-    for name, settings in portals:
-        portal = web.create_portal(displayName=name, tags=tags)["portalArn"]
+    for name, settings, portal_key in portals:
+        params: dict[str, Any] = {"displayName": name, "tags": tags}
+        if portal_key is not None:
+            params["customerManagedKey"] = portal_key
+        portal = web.create_portal(**params)["portalArn"]
         if settings is not None:
             web.associate_user_settings(portalArn=portal, userSettingsArn=settings)
-    return Counts(web_portals=len(portals), web_user_settings=2)
+    return Counts(web_portals=len(portals), web_user_settings=2, kms_keys=1)

@@ -194,3 +194,38 @@ def apply_backend_fixups(*, now: dt.datetime, scale: int = 1) -> None:
         raise UsageError(
             "no demo WorkSpaces directory in this process's moto backend: seed the estate first"
         )
+
+
+def patch_credential_report_time() -> None:
+    """moto answers GetCredentialReport with a fixed GeneratedTime in 2015, where AWS gives
+    the time the report was generated; govkit refuses reports that old. Make moto record when
+    GenerateCredentialReport built the report (regenerating one older than four hours, as IAM
+    does) and return that time. Idempotent; affects this process's moto only."""
+    try:
+        from moto.iam.models import IAMBackend
+        from moto.iam.responses import IamResponse
+    except ImportError as exc:
+        raise UsageError("the demo needs moto: pip install 'govkit[demo]'") from exc
+    if getattr(IamResponse, "_govkit_report_time", False):
+        return
+    generate = IAMBackend.generate_report
+    respond = IamResponse.get_credential_report
+
+    def generate_report(self: IAMBackend) -> None:
+        generate(self)
+        now = dt.datetime.now(dt.UTC)
+        previous = getattr(self, "govkit_report_generated_at", None)
+        if previous is None or now - previous > dt.timedelta(hours=4):
+            self.govkit_report_generated_at = now  # type: ignore[attr-defined]
+
+    def get_credential_report(self: IamResponse) -> object:
+        answer = respond(self)
+        generated = getattr(self.backend, "govkit_report_generated_at", None)
+        result = getattr(answer, "result", None)
+        if generated is not None and isinstance(result, dict):
+            result["GeneratedTime"] = generated.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return answer
+
+    IAMBackend.generate_report = generate_report  # type: ignore[method-assign]
+    IamResponse.get_credential_report = get_credential_report  # type: ignore[method-assign,assignment]
+    IamResponse._govkit_report_time = True  # type: ignore[attr-defined]

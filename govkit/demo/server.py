@@ -11,6 +11,9 @@ makes every backend created afterwards see them:
 - `MOTO_IAM_LOAD_MANAGED_POLICIES=true`: AWS managed policies (AdministratorAccess, ...) exist.
 - `MOTO_EC2_LOAD_DEFAULT_AMIS=false`: no hundreds of fake AMIs in every region.
 
+`start()` also makes moto report when it generated the IAM credential report (it answers with
+a fixed date in 2015, which govkit refuses as stale): see `govkit.demo.fixups`.
+
 Both are set in `os.environ` of this process and stay set after `stop()`. The `werkzeug` logger is
 set to WARNING so that the server does not print one line per request.
 """
@@ -70,6 +73,8 @@ class MotoServer:
         if self._server is not None:
             return
         server = _new_threaded_server(self._host, self._port)
+        from govkit.demo.fixups import patch_credential_report_time
+        patch_credential_report_time()
         os.environ.update(MOTO_ENVIRONMENT)
         # werkzeug logs every request at INFO to stderr; a seeded estate is tens of thousands.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)

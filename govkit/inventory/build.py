@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from govkit.inventory.model import Coverage, Inventory, Resource
 from govkit.inventory.normalizers import (
     dynamodb, ec2, iam, kms, rds, s3, trails, workspaces, workspaces_web)
-from govkit.inventory.normalizers.common import NormalizeContext
+from govkit.inventory.normalizers.common import DEFAULT_REPORT_MAX_AGE, NormalizeContext
 from govkit.snapshot import Snapshot
 
 Normalizer = Callable[[Snapshot, NormalizeContext], Iterator[Resource | Coverage]]
@@ -33,8 +34,15 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
 
 
 def build_inventory(snapshot: Snapshot, own_accounts: Iterable[str],
-                    skipped: Iterable[Mapping[str, str]] = ()) -> Inventory:
-    ctx = NormalizeContext(own_accounts=frozenset(own_accounts))
+                    skipped: Iterable[Mapping[str, str]] = (), *,
+                    regions: Iterable[str] = (),
+                    collection_started: dt.datetime | None = None,
+                    credential_report_max_age: dt.timedelta = DEFAULT_REPORT_MAX_AGE
+                    ) -> Inventory:
+    ctx = NormalizeContext(own_accounts=frozenset(own_accounts),
+                           scanned_regions=frozenset(regions),
+                           collection_started=collection_started,
+                           credential_report_max_age=credential_report_max_age)
     resources: list[Resource] = []
     coverage: list[Coverage] = [
         Coverage(type=t, account=s["account"], region=s["region"])

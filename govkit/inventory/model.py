@@ -16,6 +16,8 @@ from typing import Any
 
 from govkit.snapshot import CallEntry
 
+# Failure codes govkit itself gives (no AWS call failed): their message is the explanation.
+OWN_CODES = frozenset({"NotCollected", "NotInReport", "StaleCredentialReport"})
 
 
 def _empty() -> Mapping[str, Any]:
@@ -38,6 +40,13 @@ class CallFailure:
                    code=entry.error_code or "Unknown", message=message or "",
                    file=entry.file)
 
+    def explain(self) -> str:
+        """How a result names this failure: the call and its error code, and govkit's own
+        explanation when no AWS call failed (a stale report, a call that was never made)."""
+        if self.code in OWN_CODES and self.message:
+            return f"{self.call}: {self.message}"
+        return f"{self.call} failed with {self.code}"
+
     def to_json(self) -> dict[str, str]:
         return {"call": self.call, "operation": self.operation, "code": self.code,
                 "message": self.message, "file": self.file}
@@ -56,13 +65,24 @@ class Resource:
     attributes: Mapping[str, Any] = field(default_factory=_empty)
     sources: Mapping[str, str] = field(default_factory=_empty)
     failures: Mapping[str, CallFailure] = field(default_factory=_empty)
+    notes: Mapping[str, str] = field(default_factory=_empty)
 
     def document(self) -> Mapping[str, Any]:
         return self.attributes
 
     def evidence(self) -> list[str]:
         """Snapshot files this resource was built from, sorted, without repeats."""
-        return sorted(set(self.sources.values()) | {f.file for f in self.failures.values()})
+        files = set(self.sources.values()) | {f.file for f in self.failures.values()}
+        return sorted(f for f in files if f)
+
+    def notes_on(self, fields: frozenset[str]) -> list[str]:
+        """What a reader must know about the attributes ``fields`` (e.g. how old the
+        credential report they came from is); "@" means every attribute."""
+        if not self.notes:
+            return []
+        if "@" in fields:
+            return sorted(set(self.notes.values()))
+        return sorted({self.notes[f] for f in fields if f in self.notes})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +105,7 @@ class ResourceBuilder:
         self.attributes: dict[str, Any] = {}
         self.sources: dict[str, str] = {}
         self.failures: dict[str, CallFailure] = {}
+        self.notes: dict[str, str] = {}
 
     def set(self, key: str, value: Any, source: str) -> ResourceBuilder:
         self.attributes[key] = value
@@ -102,6 +123,12 @@ class ResourceBuilder:
         self.failures[key] = failure
         return self
 
+    def note(self, keys: Iterable[str], text: str) -> ResourceBuilder:
+        """Attach ``text`` to each attribute in ``keys``; results that read them state it."""
+        for key in keys:
+            self.notes[key] = text
+        return self
+
     def set_tags(self, tags: Mapping[str, str], source: str) -> ResourceBuilder:
         self.tags = dict(tags)
         return self.set("Tags", dict(tags), source)
@@ -109,13 +136,18 @@ class ResourceBuilder:
     def build(self) -> Resource:
         attributes = {"Id": self.id, "Name": self.name, "Account": self.account,
                       "Region": self.region, **self.attributes}
-        if "Tags" not in self.failures:
-            attributes.setdefault("Tags", dict(self.tags))
+        failures = dict(self.failures)
+        if "Tags" not in self.attributes and "Tags" not in failures:
+            # never an empty default: a PHI-scoped rule would silently find nothing in scope
+            failures["Tags"] = CallFailure(
+                call=f"tags of {self.type}", operation="tags", code="NotCollected",
+                message=f"govkit does not collect the tags of {self.type}", file="")
         return Resource(id=self.id, type=self.type, account=self.account, region=self.region,
                         name=self.name, tags=MappingProxyType(dict(self.tags)),
                         attributes=MappingProxyType(attributes),
                         sources=MappingProxyType(dict(self.sources)),
-                        failures=MappingProxyType(dict(self.failures)))
+                        failures=MappingProxyType(failures),
+                        notes=MappingProxyType(dict(self.notes)))
 
 
 @dataclass(frozen=True)

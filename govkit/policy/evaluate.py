@@ -24,6 +24,7 @@ class Settings:
     phi_tag_key: str = "data_classification"
     phi_tag_values: tuple[str, ...] = ("phi",)
     parameters: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    credential_report_max_age_hours: int = 4
 
     def is_phi(self, tags: Mapping[str, str]) -> bool:
         value = tags.get(self.phi_tag_key)
@@ -32,7 +33,8 @@ class Settings:
 
     def to_json(self) -> dict[str, object]:
         return {"phi_tag_key": self.phi_tag_key, "phi_tag_values": list(self.phi_tag_values),
-                "parameters": {k: dict(v) for k, v in sorted(self.parameters.items())}}
+                "parameters": {k: dict(v) for k, v in sorted(self.parameters.items())},
+                "credential_report_max_age_hours": self.credential_report_max_age_hours}
 
 
 def _failed_read(resource: Resource, fields: frozenset[str]) -> CallFailure | None:
@@ -55,7 +57,7 @@ def _base(rule: Rule, resource: Resource) -> dict[str, object]:
 
 def _error(rule: Rule, resource: Resource, failure: CallFailure, doing: str) -> Result:
     return Result(**_base(rule, resource), status=Status.ERROR,  # type: ignore[arg-type]
-                  message=f"cannot {doing}: {failure.call} failed with {failure.code}",
+                  message=f"cannot {doing}: {failure.explain()}",
                   failure=failure.to_json())
 
 
@@ -89,11 +91,13 @@ def judge(rule: Rule, resource: Resource, *, settings: Settings,
         return _error(rule, resource, failed, "evaluate")
     outcome = evaluate(rule.assertion, resource.document(), now=now,
                        parameters=rule.parameters)
+    notes = resource.notes_on(rule.reads | rule.scope_reads)
+    said = f" ({'; '.join(notes)})" if notes else ""
     if outcome.holds:
         return Result(**_base(rule, resource), status=Status.PASS,  # type: ignore[arg-type]
-                      message=rule.title)
+                      message=rule.title + said)
     return Result(**_base(rule, resource), status=Status.FAIL,  # type: ignore[arg-type]
-                  message="; ".join(outcome.reasons) or f"not met: {rule.title}")
+                  message=("; ".join(outcome.reasons) or f"not met: {rule.title}") + said)
 
 
 def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
@@ -113,8 +117,8 @@ def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
             yield Result(**common, status=Status.ERROR,  # type: ignore[arg-type]
                          resource_id=f"{rule.resource_type}:{entry.account}:{entry.region}",
                          account=entry.account, region=entry.region,
-                         message=f"cannot list {rule.resource_type}: {entry.failure.call} "
-                                 f"failed with {entry.failure.code}",
+                         message=f"cannot list {rule.resource_type}: "
+                                 f"{entry.failure.explain()}",
                          evidence=(entry.failure.file,), failure=entry.failure.to_json())
     listed_ok = sorted({c.account for c in coverage if c.failure is None} - judged_accounts)
     for account in listed_ok:
@@ -168,7 +172,8 @@ def _apply_exceptions(results: Iterable[Result], exceptions: Sequence[RiskExcept
 
 
 def evaluate_all(rules: Sequence[Rule], inventory: Inventory, *, now: dt.datetime,
-                 settings: Settings, exceptions: Sequence[RiskException] = ()) -> Evaluation:
+                 settings: Settings, exceptions: Sequence[RiskException] = (),
+                 failed_calls: Sequence[CallFailure] = ()) -> Evaluation:
     if now.tzinfo is None:
         raise ValueError("the evaluation time must be timezone-aware")
     results = [r for rule in rules for r in
@@ -178,4 +183,5 @@ def evaluate_all(rules: Sequence[Rule], inventory: Inventory, *, now: dt.datetim
     return Evaluation(results=sorted_results(results),
                       expired_exceptions=tuple(e.to_json() for e in expired),
                       unused_exceptions=tuple(e.to_json() for e in unused),
-                      rules={r.id: r.summary() for r in rules})
+                      rules={r.id: r.summary() for r in rules},
+                      failed_calls=tuple(f.to_json() for f in failed_calls))

@@ -12,7 +12,7 @@ STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta
 
 
 def print_summary(console: Console, evaluation: Evaluation, *, run_dir: str,
-                  worst: int = 10) -> None:
+                  worst: int = 10, failed_shown: int = 10) -> None:
     counts = evaluation.counts()
     status_table = Table(title="Results by status", title_justify="left")
     for status in Status:
@@ -44,6 +44,15 @@ def print_summary(console: Console, evaluation: Evaluation, *, run_dir: str,
         for result in errors[:5]:
             console.print(f"  {result.rule_id} on {result.resource_name or result.resource_id}:"
                           f" {result.message}", markup=False, highlight=False)
+    if evaluation.failed_calls:
+        count = len(evaluation.failed_calls)
+        console.print(f"[magenta]{count} API call{'' if count == 1 else 's'} failed[/magenta] "
+                      "(evidence incomplete):")
+        for call in evaluation.failed_calls[:failed_shown]:
+            console.print(f"  {call['call']}: {call['code']}", markup=False, highlight=False)
+        if len(evaluation.failed_calls) > failed_shown:
+            console.print(f"  ... and {len(evaluation.failed_calls) - failed_shown} more "
+                          "(results/results.json lists them all)", highlight=False)
     for expired in evaluation.expired_exceptions:
         console.print(f"[yellow]expired exception[/yellow] {expired['ticket']} "
                       f"({expired['rule']} on {expired['resource']}, owner "

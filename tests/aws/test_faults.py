@@ -3,18 +3,25 @@ never PASS; throttling that clears is retried away."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from govkit.aws.scan import AwsService
+from govkit.demo.names import DEMO_ACCOUNT, PARTITION
+from govkit.policy.evaluate import Settings
+from govkit.report.terminal import print_summary
 from govkit.demo.run import aws_environment
 from govkit.errors import EXIT_INCOMPLETE
 from govkit.results import Status, exit_code_for
 from govkit.run import Run, RunOptions, scan
 from govkit.snapshot import Snapshot
 from tests.conftest import Estate, demo_request
-from tests.support.faultproxy import FaultProxy
+from tests.support.faultproxy import FaultProxy, fast_retries
 
 
 @pytest.fixture
@@ -122,3 +129,87 @@ def test_denied_call_makes_its_rule_error_never_pass(denied_run: Run, service: s
     for result in results:
         if result.status is not Status.ERROR:
             assert not any(marker in path for path in result.evidence), result
+
+
+CREDENTIAL_RULES = ("iam-user-mfa-console", "iam-user-access-key-rotated",
+                    "iam-user-console-password-unused")
+
+
+def test_rules_reading_the_credential_report_state_when_it_was_generated(demo_run: Run) -> None:
+    judged = [r for r in demo_run.evaluation.results if r.rule_id in CREDENTIAL_RULES
+              and r.status in (Status.PASS, Status.FAIL)]
+    assert judged
+    assert all(re.search(r"credential report generated 20\d\d-\d\d-\d\dT[\d:]+Z", r.message)
+               for r in judged), [r.message for r in judged]
+    unrelated = [r for r in demo_run.evaluation.results
+                 if r.rule_id == "iam-user-no-admin-policies"]
+    assert unrelated and not any("credential report" in r.message for r in unrelated)
+
+
+@pytest.fixture
+def old_report(estate: Estate) -> Iterator[dt.datetime]:
+    """The emulator's credential report, generated six hours ago (IAM reuses such a report
+    when generating a new one is denied)."""
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[DEMO_ACCOUNT][PARTITION]
+    saved = getattr(backend, "govkit_report_generated_at", None)
+    backend.generate_report()
+    backend.govkit_report_generated_at = dt.datetime.now(dt.UTC) - dt.timedelta(hours=6)
+    try:
+        yield backend.govkit_report_generated_at
+    finally:
+        backend.govkit_report_generated_at = saved
+
+
+def test_a_reused_stale_credential_report_makes_its_rules_error_naming_its_age(
+        proxy: FaultProxy, old_report: dt.datetime, tmp_path: Path) -> None:
+    proxy.inject("iam", "GenerateCredentialReport", "AccessDenied")
+    run = run_through(tmp_path)
+    for rule_id in CREDENTIAL_RULES:
+        results = [r for r in run.evaluation.results if r.rule_id == rule_id]
+        assert results and {r.status for r in results} == {Status.ERROR}, rule_id
+        message = results[0].message
+        assert "StaleCredentialReport" not in message  # the explanation, not just a code
+        assert f"generated at {old_report:%Y-%m-%dT%H}" in message, message
+        assert re.search(r"6(\.\d)? hours before the scan started; the limit is 4 hours",
+                         message), message
+    assert {f["operation"] for f in run.evaluation.failed_calls} == \
+        {"iam:GenerateCredentialReport"}
+
+
+def test_a_longer_allowed_report_age_accepts_the_same_report(
+        proxy: FaultProxy, old_report: dt.datetime, tmp_path: Path) -> None:
+    proxy.inject("iam", "GenerateCredentialReport", "AccessDenied")
+    run = scan(demo_request(max_attempts=3), RunOptions(
+        out=tmp_path, settings=Settings(credential_report_max_age_hours=8)))
+    results = [r for r in run.evaluation.results if r.rule_id == "iam-user-mfa-console"]
+    assert {r.status for r in results} == {Status.PASS, Status.FAIL}
+    # still incomplete: the refresh was denied, and the summary says so
+    assert exit_code_for(run.evaluation, None) == EXIT_INCOMPLETE
+    console = Console(record=True, width=200)
+    print_summary(console, run.evaluation, run_dir=str(run.path))
+    shown = console.export_text()
+    assert "1 API call failed" in shown and "iam:GenerateCredentialReport" in shown
+
+
+def test_an_unreadable_group_policy_leaves_its_members_error_not_pass(
+        proxy: FaultProxy, tmp_path: Path) -> None:
+    proxy.inject("iam", "GetPolicy", "AccessDenied")
+    run = run_through(tmp_path)
+    # jsmith is an administrator only through SecurityAdmins, which holds AdministratorAccess
+    results = [r for r in run.evaluation.results if r.rule_id == "iam-user-no-admin-policies"
+               and r.resource_name == "jsmith.nbh"]
+    assert [r.status for r in results] == [Status.ERROR]
+    assert "iam:GetPolicy" in results[0].message and "AccessDenied" in results[0].message
+
+
+def test_aws_max_attempts_is_honoured(proxy: FaultProxy, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    proxy.inject_throttling("kms", "ListKeys")
+    with fast_retries():
+        run = scan(demo_request(services=(AwsService.KMS,)), RunOptions(out=tmp_path))
+    assert len(proxy.calls_for("kms", "ListKeys")) == 2 * 2  # two regions, two attempts each
+    assert exit_code_for(run.evaluation, None) == EXIT_INCOMPLETE

@@ -15,6 +15,8 @@ _SERVE = """
 import logging, sys
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 from moto.server import ThreadedMotoServer
+from govkit.demo.fixups import patch_credential_report_time
+patch_credential_report_time()
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
 host, port = server.get_host_and_port()

@@ -1,4 +1,6 @@
-"""CloudTrail: trails homed in this region, whether each is logging, and its tags."""
+"""CloudTrail: trails homed in this region, whether each is logging, and its event selectors.
+
+Tags are not read: no rule scopes trails by tag."""
 
 from __future__ import annotations
 
@@ -25,5 +27,4 @@ def _trail_task(scope: ServiceScope, arn: str) -> Task:
         cloudtrail = scope.caller("cloudtrail")
         cloudtrail.call("get_trail_status", Name=arn)
         cloudtrail.call("get_event_selectors", TrailName=arn)
-        cloudtrail.call("list_tags", ResourceIdList=[arn])
     return run

@@ -1,4 +1,6 @@
-"""KMS: keys, their manager and state, rotation of customer keys, tags and aliases."""
+"""KMS: keys, their manager and state, rotation of customer keys, and aliases.
+
+Tags are not read: no rule scopes keys by tag."""
 
 from __future__ import annotations
 
@@ -32,9 +34,8 @@ def _key_task(scope: ServiceScope, key_id: str) -> Task:
             return
         meta = described.response.get("KeyMetadata", {})
         if meta.get("KeyManager") != "CUSTOMER":
-            return  # AWS managed keys rotate yearly by design and carry no customer tags
+            return  # AWS managed keys rotate yearly by design
         if meta.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT" and \
                 meta.get("Origin", "AWS_KMS") == "AWS_KMS":
             kms.call("get_key_rotation_status", KeyId=key_id)
-        kms.call("list_resource_tags", KeyId=key_id)
     return run

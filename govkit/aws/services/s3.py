@@ -1,8 +1,12 @@
-"""S3: list buckets once per account, then each bucket's settings in the bucket's region."""
+"""S3: list buckets once per account, then each bucket's settings in the bucket's region.
+
+Buckets in regions the scan does not cover are listed but not read or judged, as for every
+other regional resource."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from govkit.aws.tasks import ServiceScope, Task
 
@@ -37,6 +41,13 @@ def _buckets(scope: ServiceScope) -> Iterable[Task]:
     return tasks
 
 
+def bucket_region_of(location: dict[str, Any] | Any) -> str:
+    """The region of a GetBucketLocation answer: us-east-1 buckets report no constraint, and
+    "EU" is the legacy name of eu-west-1."""
+    constraint = location.get("LocationConstraint") or "us-east-1"
+    return "eu-west-1" if constraint == "EU" else str(constraint)
+
+
 def _bucket_task(scope: ServiceScope, name: str, region: str | None) -> Task:
     def run() -> None:
         bucket_region = region
@@ -44,9 +55,9 @@ def _bucket_task(scope: ServiceScope, name: str, region: str | None) -> Task:
             located = scope.caller("s3").call("get_bucket_location", Bucket=name)
             if not located.ok:
                 return
-            # us-east-1 buckets report no constraint; "EU" is the legacy name of eu-west-1
-            constraint = located.response.get("LocationConstraint") or "us-east-1"
-            bucket_region = "eu-west-1" if constraint == "EU" else constraint
+            bucket_region = bucket_region_of(located.response)
+        if scope.scan_regions and bucket_region not in scope.scan_regions:
+            return  # a bucket of a region outside the scan is not judged (nor read)
         s3 = scope.caller("s3", region=bucket_region)
         for method in BUCKET_CALLS:
             s3.call(method, Bucket=name)

@@ -1,5 +1,5 @@
 """WorkSpaces: directories (access, creation and self-service settings), client properties,
-and each WorkSpace with its volume encryption and tags."""
+and each WorkSpace with its volume encryption."""
 
 from __future__ import annotations
 
@@ -31,17 +31,6 @@ def _client_properties_task(scope: ServiceScope, ids: list[str]) -> Task:
     return run
 
 
-def _workspaces(scope: ServiceScope) -> Iterable[Task]:
-    tasks: list[Task] = []
-    for page in scope.caller("workspaces").pages("describe_workspaces"):
-        if not page.ok:
-            break
-        tasks.extend(_tags_task(scope, w["WorkspaceId"])
-                     for w in page.response.get("Workspaces") or [])
-    return tasks
-
-
-def _tags_task(scope: ServiceScope, resource_id: str) -> Task:
-    def run() -> None:
-        scope.caller("workspaces").call("describe_tags", ResourceId=resource_id)
-    return run
+def _workspaces(scope: ServiceScope) -> None:
+    # tags are not read (one call per WorkSpace): no rule scopes WorkSpaces by tag
+    scope.caller("workspaces").record_all("describe_workspaces")

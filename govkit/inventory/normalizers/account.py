@@ -12,59 +12,59 @@ from typing import Any
 
 from govkit.inventory.model import CallFailure, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
-    RecordSet, apply_optional, failure, not_collected, report_value)
-from govkit.inventory.normalizers.trails import trail_summaries
+    NormalizeContext, RecordSet, apply_optional, failure, not_collected, report_value)
+from govkit.inventory.normalizers.credential_report import CredentialReport
+from govkit.inventory.normalizers.trails import trail_directory, trail_summaries
 from govkit.snapshot import GLOBAL_REGION, Snapshot
 
 
-def account_resource(records: RecordSet, account: str, snapshot: Snapshot, *,
-                     root_row: Mapping[str, str] | None, report_file: str | None,
-                     report_failure: CallFailure | None) -> Resource:
+def account_resource(records: RecordSet, account: str, snapshot: Snapshot,
+                     ctx: NormalizeContext, *, root_row: Mapping[str, str] | None,
+                     report: CredentialReport) -> Resource:
     builder = ResourceBuilder(id=f"arn:aws:iam::{account}:root", type="aws.account",
                               account=account, region=GLOBAL_REGION, name=account)
     policies = records.of("GetAccountPasswordPolicy")
     apply_optional(builder, "PasswordPolicy", policies[-1] if policies else None,
                    lambda r: r.get("PasswordPolicy"),
                    not_collected("iam:GetAccountPasswordPolicy", "password policy not read"))
-    _root(builder, records, root_row, report_file, report_failure)
+    _root(builder, records, root_row, report)
     s3control = RecordSet(snapshot, "s3control", account).of("GetPublicAccessBlock")
     apply_optional(builder, "S3PublicAccessBlock", s3control[-1] if s3control else None,
                    lambda r: r.get("PublicAccessBlockConfiguration"),
                    not_collected("s3control:GetPublicAccessBlock",
                                  "account public access block not read"))
-    trails, trail_failure, trail_source = trail_summaries(snapshot, account)
+    trails, trail_failure, trail_source = trail_summaries(trail_directory(snapshot, ctx,
+                                                                          account))
     if trail_failure is not None:
         builder.fail("Trails", trail_failure)
     elif trail_source is not None:
         builder.set("Trails", trails, trail_source)
-    else:
-        builder.fail("Trails", not_collected("cloudtrail:DescribeTrails",
-                                             "no region's trails were read"))
     return builder.build()
 
 
 def _root(builder: ResourceBuilder, records: RecordSet, row: Mapping[str, str] | None,
-          report_file: str | None, report_failure: CallFailure | None) -> None:
+          report: CredentialReport) -> None:
     summaries = records.of("GetAccountSummary")
     devices = records.of("ListVirtualMFADevices")
     virtual_root = any(str((d.get("User") or {}).get("Arn", "")).endswith(":root")
                        for page in devices if page.entry.ok
                        for d in page.response.get("VirtualMFADevices") or [])
-    if row is not None and report_file is not None:
+    if row is not None and report.file is not None:
         facts: dict[str, Any] = {
             "RootMfaEnabled": row.get("mfa_active") == "true",
             "RootAccessKeysPresent": "true" in (row.get("access_key_1_active"),
                                                 row.get("access_key_2_active")),
             "RootPasswordLastUsed": report_value(row.get("password_last_used")),
         }
-        builder.update(facts, report_file)
+        builder.update(facts, report.file)
+        builder.note(facts, report.note)
     elif summaries and summaries[-1].entry.ok:
         summary = summaries[-1].response.get("SummaryMap", {})
         builder.update({"RootMfaEnabled": summary.get("AccountMFAEnabled") == 1,
                         "RootAccessKeysPresent": summary.get("AccountAccessKeysPresent") == 1},
                        summaries[-1].entry.file)
     else:
-        reason = (failure(summaries[-1]) if summaries else report_failure) or CallFailure(
+        reason = (failure(summaries[-1]) if summaries else report.failure) or CallFailure(
             call="iam:GetAccountSummary", operation="iam:GetAccountSummary",
             code="NotCollected", message="neither the credential report nor the account "
             "summary was read", file="")

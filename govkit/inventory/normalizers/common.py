@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -11,24 +12,43 @@ from typing import Any
 from govkit.inventory.model import CallFailure, Coverage, ResourceBuilder
 from govkit.snapshot import CallEntry, CallRecord, Snapshot
 
-# Error codes that mean "this setting is not configured", which is data, not a failed call.
-ABSENT_CODES = frozenset({
-    "NoSuchBucketPolicy",
-    "NoSuchPublicAccessBlockConfiguration",
-    "ServerSideEncryptionConfigurationNotFoundError",
-    "NoSuchTagSet",
-    "NoSuchTagSetError",
-    "ObjectLockConfigurationNotFoundError",
-    "NoSuchEntity",  # IAM: no password policy
-})
+# Answers that mean "this setting is not configured": data, not a failed call. Keyed by
+# "service:Operation", so the same code from another call (IAM NoSuchEntity from GetPolicy: the
+# policy vanished mid-scan) is still a failure. Documented in the README.
+NOT_CONFIGURED: Mapping[str, frozenset[str]] = {
+    "s3:GetBucketPolicy": frozenset({"NoSuchBucketPolicy"}),
+    "s3:GetPublicAccessBlock": frozenset({"NoSuchPublicAccessBlockConfiguration"}),
+    "s3control:GetPublicAccessBlock": frozenset({"NoSuchPublicAccessBlockConfiguration"}),
+    "s3:GetBucketEncryption": frozenset({"ServerSideEncryptionConfigurationNotFoundError"}),
+    "s3:GetBucketTagging": frozenset({"NoSuchTagSet", "NoSuchTagSetError"}),
+    "s3:GetObjectLockConfiguration": frozenset({"ObjectLockConfigurationNotFoundError"}),
+    "iam:GetAccountPasswordPolicy": frozenset({"NoSuchEntity"}),
+}
+
+
+def not_configured(entry: CallEntry) -> bool:
+    """The call answered "nothing is configured", which is a fact about the resource."""
+    return entry.error_code in NOT_CONFIGURED.get(f"{entry.service}:{entry.operation}", ())
+
+
+def failed_calls(snapshot: Snapshot) -> list[CallEntry]:
+    """Every recorded call that failed, other than the "not configured" answers."""
+    return [e for e in snapshot.entries if not e.ok and not not_configured(e)]
+
+
+DEFAULT_REPORT_MAX_AGE = dt.timedelta(hours=4)
 
 
 @dataclass(frozen=True)
 class NormalizeContext:
-    """What normalisers know beyond the snapshot: which accounts are ours, and look-ups that
-    several normalisers share (built once per account)."""
+    """What normalisers know beyond the snapshot: which accounts are ours, when collection
+    started (data produced long before it, such as a reused IAM credential report, is stale),
+    and look-ups that several normalisers share (built once per account)."""
 
     own_accounts: frozenset[str]
+    scanned_regions: frozenset[str] = frozenset()  # empty: every region the snapshot holds
+    collection_started: dt.datetime | None = None
+    credential_report_max_age: dt.timedelta = DEFAULT_REPORT_MAX_AGE
     shared: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False)
 
     def once(self, name: str, account: str, build: Callable[[], Any]) -> Any:
@@ -139,7 +159,7 @@ def apply_optional(builder: ResourceBuilder, key: str, record: CallRecord | None
         return
     if record.entry.ok:
         builder.set(key, value_of(record.response), record.entry.file)
-    elif record.entry.error_code in ABSENT_CODES:
+    elif not_configured(record.entry):
         builder.set(key, None, record.entry.file)
     else:
         builder.fail(key, failure(record))

@@ -67,6 +67,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                 if tag_record is not None and tag_record.entry.ok:
                     builder.set_tags(tags_from_list(tag_record.response.get("Tags")),
                                      tag_record.entry.file)
-                elif tag_record is not None:
-                    builder.fail("Tags", failure(tag_record))
+                else:
+                    builder.fail("Tags", failure(tag_record) if tag_record is not None else
+                                 CallFailure.from_entry(record.entry, "tags were not read"))
                 yield builder.build()

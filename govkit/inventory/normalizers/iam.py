@@ -7,8 +7,6 @@ Credential facts (passwords, keys, MFA) come from the credential report.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -17,6 +15,8 @@ from govkit.inventory.normalizers.account import account_resource
 from govkit.inventory.normalizers.common import (
     NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, parse_policy,
     report_value, tags_from_list)
+from govkit.inventory.normalizers.credential_report import (
+    CREDENTIAL_FIELDS, CredentialReport, credential_report)
 from govkit.inventory.normalizers.policy_analysis import grants_admin, trust_summary
 from govkit.snapshot import GLOBAL_REGION, Snapshot
 
@@ -28,24 +28,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
     for account in accounts_of(snapshot, "iam"):
         records = RecordSet(snapshot, "iam", account)
         yield from _principals(records, account, ctx)
-        yield from _account(records, account, snapshot)
-
-
-def _report_rows(records: RecordSet) -> tuple[dict[str, dict[str, str]], str | None,
-                                               CallFailure | None]:
-    reports = records.of("GetCredentialReport")
-    if not reports:
-        generated = records.of("GenerateCredentialReport")
-        missing = failure(generated[-1]) if generated else None
-        return {}, None, missing
-    report = reports[-1]
-    if not report.entry.ok:
-        return {}, None, failure(report)
-    content = report.response.get("Content", "")
-    if isinstance(content, Mapping):  # not text: cannot be a CSV report
-        return {}, report.entry.file, CallFailure.from_entry(report.entry, "report not text")
-    rows = {row.get("arn", ""): row for row in csv.DictReader(io.StringIO(str(content)))}
-    return rows, report.entry.file, None
+        yield from _account(records, account, snapshot, ctx)
 
 
 def _credentials(row: Mapping[str, str]) -> dict[str, Any]:
@@ -118,12 +101,11 @@ def _principals(records: RecordSet, account: str,
     if not pages or not all(p.entry.ok for p in pages):
         return
     documents, policy_failures, _ = _policy_documents(records)
-    rows, report_file, report_failure = _report_rows(records)
-    group_admin: dict[str, list[str]] = {}
+    report = credential_report(records, ctx)
+    groups: dict[str, tuple[list[str], list[str]]] = {}
     for page in pages:
         for group in page.response.get("GroupDetailList") or []:
-            group_admin[group["GroupName"]] = _admin_policies(
-                group, "GroupPolicyList", documents)[0]
+            groups[group["GroupName"]] = _admin_policies(group, "GroupPolicyList", documents)
     for page in pages:
         for list_key, resource_type in PRINCIPAL_TYPES.items():
             for principal in page.response.get(list_key) or []:
@@ -131,13 +113,15 @@ def _principals(records: RecordSet, account: str,
                 admin, unknown = _admin_policies(principal, _INLINE_KEY[list_key], documents)
                 if list_key == "UserDetailList":
                     for group in principal.get("GroupList") or []:
-                        admin += [f"{name} (via group {group})" for name in
-                                  group_admin.get(group, [])]
-                    _user_credentials(builder, rows.get(principal["Arn"]), report_file,
-                                      report_failure)
+                        group_admin, group_unknown = groups.get(group, ([], [f"group {group}"]))
+                        admin += [f"{name} (via group {group})" for name in group_admin]
+                        unknown += group_unknown
+                    _user_credentials(builder, report.rows.get(principal["Arn"]), report)
                 if list_key == "RoleDetailList":
                     _role_trust(builder, principal, page.entry.file, ctx)
                 if unknown:
+                    # one unreadable policy, on the principal or on any of its groups, leaves
+                    # the verdict unknown: a user must never pass on the policies we could read
                     builder.fail("AdminPolicies", policy_failures.get(unknown[0]) or
                                  CallFailure.from_entry(page.entry,
                                                         f"no document for {unknown[0]}"))
@@ -170,25 +154,24 @@ def _principal_builder(principal: Mapping[str, Any], resource_type: str, account
 
 
 def _user_credentials(builder: ResourceBuilder, row: Mapping[str, str] | None,
-                      report_file: str | None, report_failure: CallFailure | None) -> None:
-    keys = ("PasswordEnabled", "PasswordLastUsed", "PasswordLastChanged", "MfaActive",
-            "AccessKeys", "ActiveAccessKeys")
-    if report_failure is not None or report_file is None:
-        missing = report_failure or CallFailure(
+                      report: CredentialReport) -> None:
+    if report.failure is not None or report.file is None:
+        missing = report.failure or CallFailure(
             call="iam:GetCredentialReport", operation="iam:GetCredentialReport",
             code="NotCollected", message="the credential report was not read", file="")
-        for key in keys:
+        for key in CREDENTIAL_FIELDS:
             builder.fail(key, missing)
     elif row is None:
         # a user created after the report was generated: its credentials are unknown
         absent = CallFailure(call="iam:GetCredentialReport", operation="iam:GetCredentialReport",
-                             code="NotInReport", file=report_file,
+                             code="NotInReport", file=report.file,
                              message="the user is not in the credential report (created after "
                                      "the report was generated); scan again")
-        for key in keys:
+        for key in CREDENTIAL_FIELDS:
             builder.fail(key, absent)
     else:
-        builder.update(_credentials(row), report_file)
+        builder.update(_credentials(row), report.file)
+        builder.note(CREDENTIAL_FIELDS, report.note)
 
 
 def _role_trust(builder: ResourceBuilder, role: Mapping[str, Any], source: str,
@@ -219,10 +202,9 @@ def _customer_policies(pages: list[Any], account: str) -> Iterator[Resource]:
             yield builder.build()
 
 
-def _account(records: RecordSet, account: str,
-             snapshot: Snapshot) -> Iterator[Resource | Coverage]:
+def _account(records: RecordSet, account: str, snapshot: Snapshot,
+             ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
     yield Coverage(type="aws.account", account=account, region=GLOBAL_REGION)
-    rows, report_file, report_failure = _report_rows(records)
-    root = next((row for arn, row in rows.items() if arn.endswith(":root")), None)
-    yield account_resource(records, account, snapshot,
-                           root_row=root, report_file=report_file, report_failure=report_failure)
+    report = credential_report(records, ctx)
+    root = next((row for arn, row in report.rows.items() if arn.endswith(":root")), None)
+    yield account_resource(records, account, snapshot, ctx, root_row=root, report=report)

@@ -1,4 +1,4 @@
-"""KMS keys with manager, state, rotation, aliases and tags; and key look-ups for other
+"""KMS keys with manager, state, rotation and aliases; and key look-ups for other
 services ("is this bucket's key customer managed?")."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
     NormalizeContext, RecordSet, accounts_of, apply_optional, failure, listing_coverage,
-    tags_from_list)
-from govkit.snapshot import Snapshot
+    not_collected)
+from govkit.snapshot import CallRecord, Snapshot
 
 METADATA_FIELDS = ("KeyManager", "KeyState", "KeySpec", "KeyUsage", "Origin", "Description",
                    "Enabled", "MultiRegion", "DeletionDate", "CreationDate")
@@ -21,43 +21,36 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         records = RecordSet(snapshot, "kms", account)
         listings = records.of("ListKeys")
         yield from listing_coverage(listings, "aws.kms.key")
-        aliases = _aliases_by_key(records)
+        directory = key_directory(snapshot, ctx, account)
         described = records.by_param("DescribeKey", "KeyId")
         rotation = records.by_param("GetKeyRotationStatus", "KeyId")
-        tags = records.by_param("ListResourceTags", "KeyId")
         for listing in listings:
             for key in listing.response.get("Keys") or []:
-                yield _key(key, listing, described.get(key["KeyId"]),
-                           rotation.get(key["KeyId"]), tags.get(key["KeyId"]),
-                           aliases.get((listing.entry.region, key["KeyId"]), []), account)
+                builder = _key(key, listing, described.get(key["KeyId"]),
+                               rotation.get(key["KeyId"]), account)
+                aliases = directory.aliases_of(listing.entry.region, key["KeyId"])
+                if isinstance(aliases, CallFailure):
+                    builder.fail("Aliases", aliases)
+                else:
+                    builder.set("Aliases", aliases, directory.alias_source(listing.entry.region))
+                yield builder.build()
 
 
-def _aliases_by_key(records: RecordSet) -> dict[tuple[str, str], list[str]]:
-    found: dict[tuple[str, str], list[str]] = {}
-    for page in records.of("ListAliases"):
-        for alias in page.response.get("Aliases") or []:
-            if alias.get("TargetKeyId"):
-                found.setdefault((page.entry.region, alias["TargetKeyId"]), []).append(
-                    alias["AliasName"])
-    return found
-
-
-def _key(key: dict[str, Any], listing: Any, described: Any, rotation: Any, tags: Any,
-         aliases: list[str], account: str) -> Resource:
+def _key(key: dict[str, Any], listing: Any, described: Any, rotation: Any,
+         account: str) -> ResourceBuilder:
     builder = ResourceBuilder(id=key["KeyArn"], type="aws.kms.key", account=account,
                               region=listing.entry.region, name=key["KeyId"])
-    builder.set("Aliases", sorted(aliases), listing.entry.file)
     missing = CallFailure.from_entry(listing.entry, "key was listed but not described")
     if described is None or not described.entry.ok:
         reason = failure(described) if described is not None else missing
-        for field in (*METADATA_FIELDS, "RotationEnabled", "Tags"):
+        for field in (*METADATA_FIELDS, "RotationEnabled"):
             builder.fail(field, reason)
-        return builder.build()
+        return builder
     meta = described.response.get("KeyMetadata", {})
     builder.update({f: meta.get(f) for f in METADATA_FIELDS}, described.entry.file)
     if meta.get("KeyManager") != "CUSTOMER":
         builder.set("RotationEnabled", True, described.entry.file)  # AWS rotates its keys
-        return builder.build()
+        return builder
     rotatable = meta.get("KeySpec", "SYMMETRIC_DEFAULT") == "SYMMETRIC_DEFAULT" and \
         meta.get("Origin", "AWS_KMS") == "AWS_KMS"
     if rotatable:
@@ -68,12 +61,8 @@ def _key(key: dict[str, Any], listing: Any, described: Any, rotation: Any, tags:
                         rotation.entry.file)
     else:
         builder.set("RotationEnabled", None, described.entry.file)
-    if tags is not None and tags.entry.ok:
-        builder.set_tags(tags_from_list(tags.response.get("Tags"), "TagKey", "TagValue"),
-                         tags.entry.file)
-    elif tags is not None:
-        builder.fail("Tags", failure(tags))
-    return builder.build()
+    # tags are not collected: no rule scopes keys by tag (the build marks Tags unknown)
+    return builder
 
 
 def key_directory(snapshot: Snapshot, ctx: NormalizeContext, account: str) -> KeyDirectory:
@@ -84,16 +73,27 @@ def key_directory(snapshot: Snapshot, ctx: NormalizeContext, account: str) -> Ke
 
 
 class KeyDirectory:
-    """Resolves a key reference (ARN, id, alias) to its manager: CUSTOMER or AWS."""
+    """Resolves a key reference (ARN, id, alias) to its manager: CUSTOMER or AWS.
+
+    A reference that cannot be resolved because a listing failed is a failure, never "not
+    customer managed": an alias needs that region's aliases, a key id that region's keys.
+    """
 
     def __init__(self, snapshot: Snapshot, account: str) -> None:
         records = RecordSet(snapshot, "kms", account)
         self.account = account
         self._aliases: dict[tuple[str, str], str] = {}
+        self._alias_pages: dict[str, list[CallRecord]] = {}
         for page in records.of("ListAliases"):
+            self._alias_pages.setdefault(page.entry.region, []).append(page)
             for alias in page.response.get("Aliases") or []:
                 if alias.get("TargetKeyId"):
                     self._aliases[(page.entry.region, alias["AliasName"])] = alias["TargetKeyId"]
+        self._key_listings: dict[str, CallFailure | None] = {}
+        for page in records.of("ListKeys"):
+            if self._key_listings.get(page.entry.region) is None:
+                self._key_listings[page.entry.region] = (None if page.entry.ok
+                                                         else failure(page))
         self._managers: dict[str, str] = {}
         self._failures: dict[str, CallFailure] = {}
         for key_id, record in records.by_param("DescribeKey", "KeyId").items():
@@ -101,6 +101,23 @@ class KeyDirectory:
                 self._managers[str(key_id)] = record.response["KeyMetadata"]["KeyManager"]
             else:
                 self._failures[str(key_id)] = failure(record)
+
+    def _alias_failure(self, region: str) -> CallFailure | None:
+        pages = self._alias_pages.get(region)
+        if not pages:
+            return not_collected("kms:ListAliases", f"the aliases of {region} were not read")
+        bad = next((p for p in pages if not p.entry.ok), None)
+        return None if bad is None else failure(bad)
+
+    def alias_source(self, region: str) -> str:
+        return self._alias_pages[region][0].entry.file
+
+    def aliases_of(self, region: str, key_id: str) -> list[str] | CallFailure:
+        failed = self._alias_failure(region)
+        if failed is not None:
+            return failed
+        return sorted(name for (where, name), target in self._aliases.items()
+                      if where == region and target == key_id)
 
     def manager(self, reference: str | None, region: str) -> tuple[str | None, CallFailure | None]:
         """``("CUSTOMER"|"AWS"|None, failure)`` for a key reference used in ``region``."""
@@ -115,11 +132,19 @@ class KeyDirectory:
         if reference.startswith("alias/aws/"):
             return "AWS", None
         if reference.startswith("alias/"):
+            failed = self._alias_failure(region)
+            if failed is not None:
+                return None, failed
             target = self._aliases.get((region, reference))
             if target is None:
-                return None, None
+                return None, None  # no such alias: the data is not under a key we know
             reference = target
         key_id = reference.removeprefix("key/")
         if key_id in self._failures:
             return None, self._failures[key_id]
+        if key_id not in self._managers:
+            listed = self._key_listings.get(region, not_collected(
+                "kms:ListKeys", f"the keys of {region} were not read"))
+            if listed is not None:
+                return None, listed
         return self._managers.get(key_id), None

@@ -9,9 +9,13 @@ from typing import Any
 from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
     NormalizeContext, RecordSet, accounts_of, apply_optional, failure, listing_coverage,
-    parse_policy, tags_from_list)
+    not_configured, parse_policy, tags_from_list)
 from govkit.inventory.normalizers.kms import KeyDirectory, key_directory
 from govkit.inventory.normalizers.policy_analysis import allows_public, denies_insecure_transport
+from govkit.inventory.normalizers.trails import (
+    Trail, TrailDirectory, bucket_data_events, log_destination_trails, organization_trails,
+    trail_directory)
+from govkit.aws.services.s3 import bucket_region_of
 from govkit.snapshot import CallRecord, Snapshot
 
 _PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
@@ -29,25 +33,38 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         by_bucket = {op: records.by_param(op, "Bucket") for op in _BUCKET_OPERATIONS}
         account_block = RecordSet(snapshot, "s3control", account).of("GetPublicAccessBlock")
         keys = key_directory(snapshot, ctx, account)
+        trails = trail_directory(snapshot, ctx, account)
+        org_trails = organization_trails(snapshot, ctx)
         for listing in listings:
             for bucket in listing.response.get("Buckets") or []:
                 calls = {op: found.get(bucket["Name"]) for op, found in by_bucket.items()}
-                yield _bucket(bucket, listing, calls, account_block[-1] if account_block
-                              else None, keys, account)
+                region = _region(bucket, calls)
+                if region is not None and ctx.scanned_regions and \
+                        region not in ctx.scanned_regions:
+                    continue  # outside the regions scanned: not read, not judged
+                builder = _bucket(bucket, listing, calls, account_block[-1] if account_block
+                                  else None, keys, account)
+                _audit_logging(builder, trails, org_trails,
+                               log_destination_trails(snapshot, ctx, bucket["Name"]))
+                yield builder.build()
 
 
-def _region(bucket: Mapping[str, Any], calls: Mapping[str, CallRecord | None]) -> str:
-    for record in calls.values():
-        if record is not None and record.entry.operation != "GetBucketLocation":
-            return record.entry.region
-    return str(bucket.get("BucketRegion") or "us-east-1")
+def _region(bucket: Mapping[str, Any], calls: Mapping[str, CallRecord | None]) -> str | None:
+    """The bucket's region: from the listing, its location, or where it was read; else None."""
+    if bucket.get("BucketRegion"):
+        return str(bucket["BucketRegion"])
+    location = calls.get("GetBucketLocation")
+    if location is not None and location.entry.ok:
+        return bucket_region_of(location.response)
+    return next((r.entry.region for r in calls.values()
+                 if r is not None and r.entry.operation != "GetBucketLocation"), None)
 
 
 def _bucket(bucket: Mapping[str, Any], listing: CallRecord,
             calls: Mapping[str, CallRecord | None], account_block: CallRecord | None,
-            keys: KeyDirectory, account: str) -> Resource:
+            keys: KeyDirectory, account: str) -> ResourceBuilder:
     name = bucket["Name"]
-    region = _region(bucket, calls)
+    region = _region(bucket, calls) or "us-east-1"
     builder = ResourceBuilder(id=f"arn:aws:s3:::{name}", type="aws.s3.bucket", account=account,
                               region=region, name=name)
     builder.set("CreationDate", bucket.get("CreationDate"), listing.entry.file)
@@ -75,7 +92,20 @@ def _bucket(bucket: Mapping[str, Any], listing: CallRecord,
     apply_optional(builder, "AccessLogging", calls["GetBucketLogging"],
                    lambda r: r.get("LoggingEnabled"), missing)
     _derived(builder, account_block)
-    return builder.build()
+    return builder
+
+
+def _audit_logging(builder: ResourceBuilder, trails: TrailDirectory, org_trails: list[Trail],
+                   destination: list[str] | CallFailure) -> None:
+    """Which trails record this bucket's object reads and writes, and which deliver their own
+    log files here (an audit-log bucket)."""
+    logged = bucket_data_events(trails, org_trails, builder.id, builder.region)
+    source = trails.listings[0].entry.file if trails.listings else ""
+    for key, value in (("DataEventLogging", logged), ("AuditLogTrails", destination)):
+        if isinstance(value, CallFailure):
+            builder.fail(key, value)
+        else:
+            builder.set(key, value, source)
 
 
 def _encryption(response: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -132,8 +162,7 @@ def _derived(builder: ResourceBuilder, account_block: CallRecord | None) -> None
         builder.set("Public", False, builder.sources["Policy"])
         return
     if account_block is None or not (account_block.entry.ok or
-                                     account_block.entry.error_code in
-                                     ("NoSuchPublicAccessBlockConfiguration",)):
+                                     not_configured(account_block.entry)):
         builder.fail("Public", failure(account_block) if account_block is not None else
                      CallFailure(call="s3control:GetPublicAccessBlock",
                                  operation="s3control:GetPublicAccessBlock", code="NotCollected",

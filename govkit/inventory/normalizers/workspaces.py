@@ -1,4 +1,6 @@
-"""WorkSpaces directories (the glass window's settings) and WorkSpaces (volume encryption)."""
+"""WorkSpaces directories (the glass window's settings) and WorkSpaces (volume encryption).
+
+Neither carries tags: WorkSpaces tags are not collected, since no rule scopes by them."""
 
 from __future__ import annotations
 
@@ -7,8 +9,7 @@ from typing import Any
 
 from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
-    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, partition,
-    tags_from_list)
+    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, partition)
 from govkit.snapshot import CallRecord, Snapshot
 
 DEVICE_PREFIX = "DeviceType"
@@ -76,7 +77,6 @@ def _directories(records: RecordSet, account: str) -> Iterator[Resource | Covera
 def _workspaces(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
     pages = records.of("DescribeWorkspaces")
     yield from listing_coverage(pages, "aws.workspaces.workspace")
-    tags = records.by_param("DescribeTags", "ResourceId")
     for page in pages:
         region = page.entry.region
         for workspace in page.response.get("Workspaces") or []:
@@ -98,11 +98,5 @@ def _workspaces(records: RecordSet, account: str) -> Iterator[Resource | Coverag
                 "VolumeEncryptionKey": workspace.get("VolumeEncryptionKey") or None,
                 "WorkspaceProperties": workspace.get("WorkspaceProperties") or {},
             }, page.entry.file)
-            record = tags.get(workspace_id)
-            if record is not None and record.entry.ok:
-                builder.set_tags(tags_from_list(record.response.get("TagList")),
-                                 record.entry.file)
-            else:
-                builder.fail("Tags", failure(record) if record is not None else
-                             CallFailure.from_entry(page.entry, "tags were not read"))
+            # tags are not collected: no rule scopes WorkSpaces by tag (Tags stays unknown)
             yield builder.build()

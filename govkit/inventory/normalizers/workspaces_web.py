@@ -20,7 +20,9 @@ CAPABILITIES = ("copyAllowed", "pasteAllowed", "downloadAllowed", "uploadAllowed
 PORTAL_FIELDS = ("displayName", "portalStatus", "authenticationType", "browserType",
                  "rendererType", "userSettingsArn", "browserSettingsArn", "networkSettingsArn",
                  "ipAccessSettingsArn", "dataProtectionSettingsArn",
-                 "userAccessLoggingSettingsArn", "customerManagedKey", "creationDate")
+                 "userAccessLoggingSettingsArn", "creationDate")
+# only GetPortal returns these; the ListPortals summary does not
+DETAIL_FIELDS = ("customerManagedKey", "additionalEncryptionContext")
 
 
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
@@ -48,6 +50,12 @@ def _portal(summary: Mapping[str, Any], page: CallRecord, detail: CallRecord | N
     source = page.entry.file
     if detail is not None and detail.entry.ok:
         portal, source = detail.response.get("portal") or summary, detail.entry.file
+        builder.update({f: portal.get(f) for f in DETAIL_FIELDS}, source)
+    else:
+        reason = failure(detail) if detail is not None else CallFailure.from_entry(
+            page.entry, f"portal {arn} was listed but not read")
+        for field in DETAIL_FIELDS:
+            builder.fail(field, reason)
     builder.update({f: portal.get(f) for f in PORTAL_FIELDS}, source)
     settings_arn = portal.get("userSettingsArn")
     if not settings_arn:
