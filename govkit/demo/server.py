@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import urllib.request
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from govkit.errors import UsageError
 
@@ -38,12 +39,42 @@ MOTO_ENVIRONMENT = {
 _MISSING_MOTO = "the demo needs moto: pip install 'govkit[demo]'"
 
 
+class _OneAtATime:
+    """A WSGI wrapper that handles one request at a time.
+
+    moto's backends are plain dicts shared by every request thread: two requests that change the
+    same backend at once (creating KMS aliases, attaching IAM policies while another creates
+    one) fail with "dictionary changed size during iteration". The GIL already serialises
+    moto's work, so taking turns costs almost nothing."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: Any, start_response: Any) -> list[bytes]:
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
 def _new_threaded_server(host: str, port: int) -> ThreadedMotoServer:
     try:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication, MotoRequestHandler, create_backend_app)
         from moto.server import ThreadedMotoServer
+        from werkzeug.serving import make_server
     except ImportError as exc:  # moto, or its server extras (flask, werkzeug), is absent
         raise UsageError(_MISSING_MOTO) from exc
-    return ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+
+    class _SerialMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:  # moto's own, with the app wrapped
+            app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(self._ip_address, self._port, app, True,
+                                       request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    server: ThreadedMotoServer = _SerialMotoServer(ip_address=host, port=port, verbose=False)
+    return server
 
 
 class MotoServer:

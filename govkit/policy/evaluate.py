@@ -91,7 +91,7 @@ def judge(rule: Rule, resource: Resource, *, settings: Settings,
         return _error(rule, resource, failed, "evaluate")
     outcome = evaluate(rule.assertion, resource.document(), now=now,
                        parameters=rule.parameters)
-    notes = resource.notes_on(rule.reads | rule.scope_reads)
+    notes = resource.notes_on(rule.reads | rule.scope_reads) if resource.notes else []
     said = f" ({'; '.join(notes)})" if notes else ""
     if outcome.holds:
         return Result(**_base(rule, resource), status=Status.PASS,  # type: ignore[arg-type]
