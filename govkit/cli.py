@@ -27,6 +27,7 @@ from govkit.bundle.verify import KeyVerifier, verify_run
 from govkit.cli_bundle import (
     KmsOpt, PassEnvOpt, SignKeyOpt, SigstoreOpt, StagingOpt, make_signer, print_report,
     register)
+from govkit.cli_show import register as register_show
 from govkit.errors import EXIT_FAILURES, EXIT_INPUT, EXIT_OK, GovkitError, UsageError
 from govkit.policy import cases, loader
 from govkit.policy.evaluate import Settings
@@ -41,6 +42,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 policies_app = typer.Typer(no_args_is_help=True, help="List, validate and test policies.")
 app.add_typer(policies_app, name="policies")
 register(app)
+register_show(app)
 
 
 
@@ -275,6 +277,11 @@ def policies_test(path: Annotated[Path | None, typer.Argument(
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
         actual = outcome.actual.value if outcome.actual else "out of scope"
+        if outcome.expected is outcome.actual:
+            lacking = "; ".join(repr(m) for m in outcome.missing)
+            err.print(f"FAILED {outcome.rule_id} [{outcome.case}]: the message lacks "
+                      f"{lacking}: {outcome.message}", markup=False, highlight=False)
+            continue
         err.print(f"FAILED {outcome.rule_id} [{outcome.case}]: expected "
                   f"{outcome.expected.value}, got {actual}: {outcome.message}",
                   markup=False, highlight=False)

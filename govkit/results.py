@@ -1,13 +1,20 @@
 """Results: one per rule and resource (or per rule and account/region when there is no
-resource to judge), with status, evidence pointers and, for ERROR, the call that failed."""
+resource to judge), with status, evidence pointers and, for ERROR, the call that failed.
+
+Each result has a stable ``id`` (from its rule and resource, so the same finding has the same
+id in every run) and ``records``: for each attribute the rule read, the place inside the
+snapshot record its value came from (file and JSON Pointer, and for a credential-report value
+the CSV line); for ERROR, the failed call's record."""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema
 
@@ -24,6 +31,35 @@ class Status(enum.StrEnum):
     NOT_APPLICABLE = "NOT_APPLICABLE"
 
 
+ID_LENGTH = 12
+LISTING = "*"  # the attribute of a record that is a listing, not one resource's value
+
+
+def result_id(rule_id: str, resource_id: str, *more: str) -> str:
+    """A result's id: the first 12 hex digits of SHA-256 over its rule and resource ids."""
+    text = "\n".join((rule_id, resource_id, *more))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:ID_LENGTH]
+
+
+class RecordRef(NamedTuple):
+    """Where a value a result was judged on sits: ``file`` (relative to the run directory),
+    ``pointer`` (RFC 6901) inside it and, for a line of CSV text there, ``row`` (1 is the
+    header). ``attribute`` is the resource attribute it gave (``*``: a listing). A tuple:
+    every judged result makes a few, and evaluation must stay fast."""
+
+    attribute: str
+    file: str
+    pointer: str = ""
+    row: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"attribute": self.attribute, "file": self.file,
+                                "pointer": self.pointer}
+        if self.row is not None:
+            data["row"] = self.row
+        return data
+
+
 @dataclass(frozen=True, kw_only=True)
 class Result:
     rule_id: str
@@ -36,20 +72,27 @@ class Result:
     controls: tuple[str, ...]
     message: str
     evidence: tuple[str, ...] = ()
+    records: tuple[RecordRef, ...] = ()
     failure: Mapping[str, str] | None = None
     exception: Mapping[str, str] | None = None
     resource_name: str = ""
+    id: str = ""  # default: result_id(rule_id, resource_id)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            object.__setattr__(self, "id", result_id(self.rule_id, self.resource_id))
 
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.rule_id, self.account, self.region, self.resource_id)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "rule_id": self.rule_id, "status": self.status.value,
+            "id": self.id, "rule_id": self.rule_id, "status": self.status.value,
             "severity": self.severity.label, "resource_id": self.resource_id,
             "resource_name": self.resource_name, "resource_type": self.resource_type,
             "account": self.account, "region": self.region, "controls": list(self.controls),
             "message": self.message, "evidence": list(self.evidence),
+            "records": [r.to_json() for r in self.records],
         }
         if self.failure is not None:
             data["failure"] = dict(self.failure)
@@ -112,7 +155,31 @@ def validate_results(document: Mapping[str, Any]) -> None:
 
 
 def sorted_results(results: Iterable[Result]) -> tuple[Result, ...]:
-    return tuple(sorted(results, key=Result.sort_key))
+    """Results in their stable order, each id unique within the run."""
+    return _unique_ids(sorted(results, key=Result.sort_key))
+
+
+def _unique_ids(results: list[Result]) -> tuple[Result, ...]:
+    """Ids clash only when one rule judges two resources with the same id (a resource id
+    repeated across accounts or regions): those take the account and region into their id,
+    then, if still shared, their position."""
+    counts = Counter(r.id for r in results)
+    if len(counts) == len(results):
+        return tuple(results)
+    out: list[Result] = []
+    seen: set[str] = set()
+    for result in results:
+        if counts[result.id] > 1:
+            new = result_id(result.rule_id, result.resource_id, result.account, result.region)
+            position = 1
+            while new in seen or (new in counts and new != result.id):
+                position += 1
+                new = result_id(result.rule_id, result.resource_id, result.account,
+                                result.region, str(position))
+            result = dataclasses.replace(result, id=new)
+        seen.add(result.id)
+        out.append(result)
+    return tuple(out)
 
 
 def exit_code_for(evaluation: Evaluation, fail_on: Severity | None) -> int:

@@ -1,16 +1,18 @@
 """The normalised inventory: typed, read-only resources with provenance.
 
-Every attribute of a resource can be traced to the snapshot record it came from (``sources``),
-and every attribute whose call failed is listed in ``failures``, so that a check reading it is
-reported as ERROR naming that call. ``coverage`` says, per resource type, account and region,
-whether the listing call succeeded: "no resources" is only NOT_APPLICABLE when it did.
+Every attribute of a resource can be traced to the place inside the snapshot record it came
+from (``sources``: a :class:`Ref`, file plus JSON Pointer), and every attribute whose call
+failed is listed in ``failures``, so that a check reading it is reported as ERROR naming that
+call. ``coverage`` says, per resource type, account and region, whether the listing call
+succeeded: "no resources" is only NOT_APPLICABLE when it did.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -24,6 +26,40 @@ def _empty() -> Mapping[str, Any]:
     return MappingProxyType({})
 
 
+def json_pointer(*tokens: str | int) -> str:
+    """An RFC 6901 JSON Pointer to ``tokens`` ("~" and "/" in a token escaped)."""
+    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+
+
+@dataclass(frozen=True, order=True)
+class Ref:
+    """Where a value came from: a snapshot file (relative to the run directory), a JSON
+    Pointer (RFC 6901) to the value inside it ("" is the whole record) and, for a value that
+    is one line of a CSV text at ``pointer`` (the IAM credential report), that line's number
+    (1 is the header)."""
+
+    file: str
+    pointer: str = ""
+    row: int | None = None
+
+
+# what ResourceBuilder.set accepts as a source: a file (the whole record), one Ref, or several
+# Refs, the main one first (a value derived from several records)
+Source = str | Ref | Sequence[Ref]
+
+
+def refs_of(source: Source) -> tuple[Ref, ...]:
+    if isinstance(source, str):
+        return (Ref(source),)
+    if isinstance(source, Ref):
+        return (source,)
+    found: list[Ref] = []
+    for ref in source:
+        if ref not in found:
+            found.append(ref)
+    return tuple(found)
+
+
 @dataclass(frozen=True, kw_only=True)
 class CallFailure:
     """A call that failed, as a result message and evidence pointer name it."""
@@ -33,12 +69,20 @@ class CallFailure:
     code: str
     message: str
     file: str
+    # where in ``file`` the failure shows: the error message of a failed call; the whole
+    # record ("") for a call that answered but left this value unknown
+    pointer: str = ""
 
     @classmethod
     def from_entry(cls, entry: CallEntry, message: str | None = None) -> CallFailure:
         return cls(call=entry.describe(), operation=f"{entry.service}:{entry.operation}",
                    code=entry.error_code or "Unknown", message=message or "",
-                   file=entry.file)
+                   file=entry.file, pointer="" if entry.ok else "/error_message")
+
+    @property
+    def ref(self) -> Ref | None:
+        """The record that shows the failure, when there is one (not for calls never made)."""
+        return Ref(self.file, self.pointer) if self.file else None
 
     def explain(self) -> str:
         """How a result names this failure: the call and its error code, and govkit's own
@@ -63,7 +107,7 @@ class Resource:
     name: str
     tags: Mapping[str, str] = field(default_factory=_empty)
     attributes: Mapping[str, Any] = field(default_factory=_empty)
-    sources: Mapping[str, str] = field(default_factory=_empty)
+    sources: Mapping[str, tuple[Ref, ...]] = field(default_factory=_empty)
     failures: Mapping[str, CallFailure] = field(default_factory=_empty)
     notes: Mapping[str, str] = field(default_factory=_empty)
 
@@ -72,8 +116,21 @@ class Resource:
 
     def evidence(self) -> list[str]:
         """Snapshot files this resource was built from, sorted, without repeats."""
-        files = set(self.sources.values()) | {f.file for f in self.failures.values()}
-        return sorted(f for f in files if f)
+        return list(self._evidence)
+
+    @cached_property
+    def _evidence(self) -> tuple[str, ...]:  # every result on the resource names them
+        files = {ref.file for refs in self.sources.values() for ref in refs} | \
+            {f.file for f in self.failures.values()}
+        return tuple(sorted(f for f in files if f))
+
+    def refs_for(self, fields: Collection[str]) -> list[tuple[str, Ref]]:
+        """(attribute, ref) for each of ``fields`` that has a source, by attribute name, each
+        attribute's main record first; "@" means every attribute."""
+        sources = self.sources
+        names = sorted(sources) if "@" in fields else \
+            sorted(name for name in fields if name in sources)
+        return [(name, ref) for name in names for ref in sources[name]]
 
     def notes_on(self, fields: frozenset[str]) -> list[str]:
         """What a reader must know about the attributes ``fields`` (e.g. how old the
@@ -103,18 +160,25 @@ class ResourceBuilder:
         self.id, self.type, self.account, self.region, self.name = id, type, account, region, name
         self.tags: dict[str, str] = {}
         self.attributes: dict[str, Any] = {}
-        self.sources: dict[str, str] = {}
+        self.sources: dict[str, tuple[Ref, ...]] = {}
         self.failures: dict[str, CallFailure] = {}
         self.notes: dict[str, str] = {}
 
-    def set(self, key: str, value: Any, source: str) -> ResourceBuilder:
+    def set(self, key: str, value: Any, source: Source) -> ResourceBuilder:
+        """Set ``key`` from ``source``: a file (the whole record), a Ref, or several Refs,
+        the main one first."""
+        refs = refs_of(source)
         self.attributes[key] = value
-        self.sources[key] = source
+        if refs:
+            self.sources[key] = refs
+        else:  # nothing to point at (the tests require a source for every attribute)
+            self.sources.pop(key, None)
         return self
 
-    def update(self, values: Mapping[str, Any], source: str) -> ResourceBuilder:
+    def update(self, values: Mapping[str, Any], source: Source) -> ResourceBuilder:
+        refs = refs_of(source)
         for key, value in values.items():
-            self.set(key, value, source)
+            self.set(key, value, refs)
         return self
 
     def fail(self, key: str, failure: CallFailure) -> ResourceBuilder:
@@ -129,7 +193,7 @@ class ResourceBuilder:
             self.notes[key] = text
         return self
 
-    def set_tags(self, tags: Mapping[str, str], source: str) -> ResourceBuilder:
+    def set_tags(self, tags: Mapping[str, str], source: Source) -> ResourceBuilder:
         self.tags = dict(tags)
         return self.set("Tags", dict(tags), source)
 

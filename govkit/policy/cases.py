@@ -22,10 +22,11 @@ class CaseOutcome:
     expected: Status
     actual: Status | None  # None: the case's resource was out of the rule's scope
     message: str
+    missing: tuple[str, ...] = ()  # facts the case expects in the message that it lacks
 
     @property
     def ok(self) -> bool:
-        return self.expected is self.actual
+        return self.expected is self.actual and not self.missing
 
 
 def case_resource(rule: Rule, name: str, attributes: Mapping[str, Any]) -> Any:
@@ -50,9 +51,12 @@ def run_cases(rule: Rule, settings: Settings | None = None) -> list[CaseOutcome]
             subject = rule.with_parameters(case.get("parameters") or {})
             resource = case_resource(rule, case["name"], case["resource"])
             result = judge(subject, resource, settings=settings, now=now)
+            message = "resource is out of the rule's scope" if result is None else result.message
+            missing = tuple(fact for fact in case.get("message_contains") or []
+                            if fact not in message)
             outcomes.append(CaseOutcome(
                 rule.id, case["name"], expected, None if result is None else result.status,
-                "resource is out of the rule's scope" if result is None else result.message))
+                message, missing))
     return outcomes
 
 

@@ -15,6 +15,8 @@ import jmespath
 import jmespath.exceptions
 from jmespath.parser import ParsedResult
 
+from govkit.policy import templates
+
 Condition = Mapping[str, Any]
 WHOLE_DOCUMENT = "@"
 
@@ -24,17 +26,27 @@ def compile_key(key: str) -> ParsedResult:
     return jmespath.compile(key)
 
 
-def _parse_time(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, str) and value:
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+@lru_cache(maxsize=4096)
+def searcher(key: str) -> Callable[[Any], Any]:
+    """``search(document)`` for a key. Most keys are plain dotted fields, looked up directly
+    with JMESPath's meaning (a field of anything but an object is null); others go through
+    JMESPath's interpreter."""
+    if not _DOTTED.fullmatch(key):
+        interpreted: Callable[[Any], Any] = compile_key(key).search
+        return interpreted
+    names = tuple(key.split("."))
+
+    def search(document: Any) -> Any:
+        for name in names:
+            try:
+                document = document.get(name)
+            except AttributeError:  # as JMESPath: a field of a list, text or null is null
+                return None
+        return document
+    return search
 
 
 def _number(value: Any) -> float | None:
@@ -58,12 +70,12 @@ def _as_set(value: Any) -> set[Any] | None:
 
 
 def _older(actual: Any, days: int, now: dt.datetime) -> bool:
-    moment = _parse_time(actual)
+    moment = templates.parse_time(actual)
     return moment is not None and moment < now - dt.timedelta(days=days)
 
 
 def _newer(actual: Any, days: int, now: dt.datetime) -> bool:
-    moment = _parse_time(actual)
+    moment = templates.parse_time(actual)
     return moment is not None and moment >= now - dt.timedelta(days=days)
 
 
@@ -119,40 +131,40 @@ def _resolve(value: Any, parameters: Mapping[str, Any]) -> Any:
     return value
 
 
-def _show(value: Any) -> str:
-    try:
-        text = json.dumps(value, sort_keys=True, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
 def evaluate(condition: Condition, document: Mapping[str, Any], *, now: dt.datetime,
-             parameters: Mapping[str, Any]) -> Outcome:
-    """Whether ``condition`` holds for ``document``, and why not when it does not."""
+             parameters: Mapping[str, Any], resource: Mapping[str, Any] | None = None
+             ) -> Outcome:
+    """Whether ``condition`` holds for ``document``, and why not when it does not.
+
+    ``resource`` is the resource when ``document`` is one item of it (for ``{resource.x}`` in
+    messages); by default the document itself.
+    """
+    root = document if resource is None else resource
     if "all" in condition:
-        outcomes = [evaluate(c, document, now=now, parameters=parameters)
+        outcomes = [evaluate(c, document, now=now, parameters=parameters, resource=root)
                     for c in condition["all"]]
         failed = [o for o in outcomes if not o.holds]
         return Outcome(not failed, tuple(r for o in failed for r in o.reasons))
     if "any" in condition:
-        outcomes = [evaluate(c, document, now=now, parameters=parameters)
+        outcomes = [evaluate(c, document, now=now, parameters=parameters, resource=root)
                     for c in condition["any"]]
         if any(o.holds for o in outcomes):
             return Outcome(True)
-        return Outcome(False, (" or ".join(r for o in outcomes for r in o.reasons[:1]),))
+        return Outcome(False, (" and ".join(r for o in outcomes for r in o.reasons[:1]),))
     if "not" in condition:
-        inner = evaluate(condition["not"], document, now=now, parameters=parameters)
+        inner = evaluate(condition["not"], document, now=now, parameters=parameters,
+                         resource=root)
         return Outcome(not inner.holds, () if not inner.holds else
-                       (f"not expected: {_describe(condition['not'])}",))
-    return _assertion(condition, document, now, parameters)
+                       (f"not expected: {_describe(condition['not'], parameters)}",))
+    return _assertion(condition, document, root, now, parameters)
 
 
-def _assertion(condition: Condition, document: Mapping[str, Any], now: dt.datetime,
+def _assertion(condition: Condition, document: Mapping[str, Any],
+               resource: Mapping[str, Any], now: dt.datetime,
                parameters: Mapping[str, Any]) -> Outcome:
     op = condition["op"]
     try:
-        actual = compile_key(condition["key"]).search(document)
+        actual = searcher(condition["key"])(document)
     except jmespath.exceptions.JMESPathError as exc:
         # the data has another shape than the key expects (e.g. length() of a missing list)
         return Outcome(False, (f"{condition['key']} cannot be evaluated on this resource: "
@@ -164,27 +176,79 @@ def _assertion(condition: Condition, document: Mapping[str, Any], now: dt.dateti
         holds = OPERATORS[op](actual, _resolve(condition.get("value"), parameters))
     if holds:
         return Outcome(True)
-    reason = condition.get("message") or \
-        f"{condition['key']} is {_show(actual)}, expected {_describe(condition, parameters)}"
-    return Outcome(False, (reason,))
+    template = condition.get("when_missing") if actual is None else None
+    template = template or condition.get("message")
+    if template:
+        return Outcome(False, (templates.render(
+            templates.parse(template), document=document, resource=resource,
+            parameters=parameters, now=now, value=actual),))
+    return Outcome(False, (_default_reason(condition, actual, parameters, now),))
 
 
-def _describe(condition: Condition, parameters: Mapping[str, Any] | None = None) -> str:
+# How each operator's expectation reads after "expected".
+_EXPECTATIONS: dict[str, Callable[[str], str]] = {
+    "eq": lambda v: v, "ne": lambda v: f"anything but {v}", "in": lambda v: f"one of {v}",
+    "not_in": lambda v: f"none of {v}", "contains": lambda v: f"a value containing {v}",
+    "not_contains": lambda v: f"a value without {v}", "present": lambda _v: "a value",
+    "absent": lambda _v: "no value", "empty": lambda _v: "nothing (empty)",
+    "not_empty": lambda _v: "at least one entry", "regex": lambda v: f"text matching {v}",
+    "gt": lambda v: f"more than {v}", "ge": lambda v: f"at least {v}",
+    "lt": lambda v: f"less than {v}", "le": lambda v: f"at most {v}",
+    "subset_of": lambda v: f"only values among {v}",
+    "disjoint_from": lambda v: f"none of {v}",
+    "older_than": lambda v: f"a date more than {v} days before the evaluation",
+    "newer_than": lambda v: f"a date within the last {v} days",
+}
+
+
+def _seen(actual: Any, op: str, now: dt.datetime) -> str:
+    if actual is None:
+        return "missing"
+    if actual in ("", [], {}):
+        return "empty"
+    if op in DATE_OPERATORS:
+        moment = templates.parse_time(actual)
+        if moment is None:
+            return f"{_show(actual)}, which is not a date"
+        return f"{moment.date().isoformat()} ({(now - moment).days} days ago)"
+    return _show(actual)
+
+
+def _default_reason(condition: Condition, actual: Any, parameters: Mapping[str, Any],
+                    now: dt.datetime) -> str:
+    """The value seen and the expectation, in words: "Versioning is "Suspended"; expected
+    "Enabled"", "LastRotated is 2025-01-25 (400 days ago); expected a date within the last 90
+    days"."""
+    op = condition["op"]
+    if op in DATE_OPERATORS:
+        wanted = _resolve(condition["days"], parameters)
+    else:
+        wanted = _show(_resolve(condition.get("value"), parameters))
+    return f"{condition['key']} is {_seen(actual, op, now)}; expected " \
+           f"{_EXPECTATIONS[op](str(wanted))}"
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _describe(condition: Condition, parameters: Mapping[str, Any]) -> str:
     if "all" in condition or "any" in condition:
         joiner = " and " if "all" in condition else " or "
         return "(" + joiner.join(_describe(c, parameters) for c in
                                  condition.get("all") or condition.get("any") or []) + ")"
     if "not" in condition:
         return f"not {_describe(condition['not'], parameters)}"
-    op = condition["op"].replace("_", " ")
-    if condition["op"] in DATE_OPERATORS:
-        days = _resolve(condition["days"], parameters or {}) if parameters else condition["days"]
-        return f"{condition['key']} {op} {days} days"
-    if "value" not in condition:
-        return f"{condition['key']} {op}" if parameters is None else op
-    value = _resolve(condition["value"], parameters) if parameters else condition["value"]
-    return f"{op} {_show(value)}" if parameters is not None else \
-        f"{condition['key']} {op} {_show(value)}"
+    op = condition["op"]
+    if op in DATE_OPERATORS:
+        wanted = str(_resolve(condition["days"], parameters))
+    else:
+        wanted = _show(_resolve(condition.get("value"), parameters))
+    return f"{condition['key']} is {_EXPECTATIONS[op](wanted)}"
 
 
 def root_fields(condition: Condition) -> frozenset[str]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from govkit.inventory.model import CallFailure, Coverage, Inventory, Resource
-from govkit.policy.conditions import WHOLE_DOCUMENT, evaluate
+from govkit.policy import templates
+from govkit.policy.conditions import WHOLE_DOCUMENT, Outcome, evaluate, searcher
 from govkit.policy.exceptions import RiskException
-from govkit.policy.model import Rule
-from govkit.results import Evaluation, Result, Status, sorted_results
+from govkit.policy.model import Require, Rule
+from govkit.results import LISTING, Evaluation, RecordRef, Result, Status, sorted_results
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,15 +50,47 @@ def _failed_read(resource: Resource, fields: frozenset[str]) -> CallFailure | No
     return None
 
 
+_READ_BY: dict[int, tuple[Rule, frozenset[str]]] = {}
+
+
+def _read_by(rule: Rule) -> frozenset[str]:
+    """The attributes a rule reads to judge a resource: its scope's and its assertion's.
+    Kept per rule object (walking the conditions for every resource is slow)."""
+    known = _READ_BY.get(id(rule))
+    if known is not None and known[0] is rule:
+        return known[1]
+    fields = rule.reads | rule.scope_reads | (frozenset({"Tags"}) if rule.scope_phi
+                                              else frozenset())
+    if len(_READ_BY) > 4096:
+        _READ_BY.clear()
+    _READ_BY[id(rule)] = (rule, fields)
+    return fields
+
+
 def _base(rule: Rule, resource: Resource) -> dict[str, object]:
+    records = tuple(RecordRef(name, ref.file, ref.pointer, ref.row)
+                    for name, ref in resource.refs_for(_read_by(rule)))
     return {"rule_id": rule.id, "severity": rule.severity, "resource_id": resource.id,
             "resource_name": resource.name, "resource_type": resource.type,
             "account": resource.account, "region": resource.region,
-            "controls": rule.controls, "evidence": tuple(resource.evidence())}
+            "controls": rule.controls, "evidence": tuple(resource.evidence()),
+            "records": records}
+
+
+def _failure_records(failure: CallFailure, attribute: str) -> tuple[RecordRef, ...]:
+    """The failed call's record (none for a call that was never made)."""
+    ref = failure.ref
+    return () if ref is None else (RecordRef(attribute=attribute, file=ref.file,
+                                             pointer=ref.pointer),)
 
 
 def _error(rule: Rule, resource: Resource, failure: CallFailure, doing: str) -> Result:
-    return Result(**_base(rule, resource), status=Status.ERROR,  # type: ignore[arg-type]
+    fields = _read_by(rule)
+    attribute = next((name for name, failed in sorted(resource.failures.items())
+                      if failed == failure and (name in fields or WHOLE_DOCUMENT in fields)),
+                     "")
+    base = _base(rule, resource) | {"records": _failure_records(failure, attribute)}
+    return Result(**base, status=Status.ERROR,  # type: ignore[arg-type]
                   message=f"cannot {doing}: {failure.explain()}",
                   failure=failure.to_json())
 
@@ -89,8 +123,7 @@ def judge(rule: Rule, resource: Resource, *, settings: Settings,
     failed = _failed_read(resource, rule.reads)
     if failed is not None:
         return _error(rule, resource, failed, "evaluate")
-    outcome = evaluate(rule.assertion, resource.document(), now=now,
-                       parameters=rule.parameters)
+    outcome = outcome_of(rule, resource.document(), now)
     notes = resource.notes_on(rule.reads | rule.scope_reads) if resource.notes else []
     said = f" ({'; '.join(notes)})" if notes else ""
     if outcome.holds:
@@ -98,6 +131,44 @@ def judge(rule: Rule, resource: Resource, *, settings: Settings,
                       message=rule.title + said)
     return Result(**_base(rule, resource), status=Status.FAIL,  # type: ignore[arg-type]
                   message=("; ".join(outcome.reasons) or f"not met: {rule.title}") + said)
+
+
+MAX_ITEMS_NAMED = 20
+
+
+def outcome_of(rule: Rule, document: Mapping[str, Any], now: dt.datetime) -> Outcome:
+    """Whether the rule's assertion holds for a resource document, and why not: for a rule
+    that judges each item of a list, the failing items, each named."""
+    if rule.for_each is None:
+        return evaluate(rule.assertion, document, now=now, parameters=rule.parameters)
+    each = rule.for_each
+    items = searcher(each.items)(document)
+    if not isinstance(items, list):
+        return Outcome(False, (f"{each.items} is {'missing' if items is None else 'not a list'}"
+                               "; expected a list",))
+    failing: list[str] = []
+    for position, item in enumerate(items):
+        outcome = evaluate(rule.assertion, item, now=now, parameters=rule.parameters,
+                           resource=document)
+        if outcome.holds and each.require is Require.ANY:
+            return Outcome(True)
+        if not outcome.holds:
+            name = (templates.render(templates.parse(each.name), document=item,
+                                     resource=document, parameters=rule.parameters, now=now)
+                    if each.name else f"{each.items}[{position}]")
+            failing.append(f"{name}: {'; '.join(outcome.reasons)}")
+    if not items and each.require is Require.ANY:
+        reason = (templates.render(templates.parse(each.empty_message), document=document,
+                                   resource=document, parameters=rule.parameters, now=now)
+                  if each.empty_message else f"{each.items} is empty; expected at least one "
+                                             "item that meets the rule")
+        return Outcome(False, (reason,))
+    if not failing:
+        return Outcome(True)
+    shown = failing[:MAX_ITEMS_NAMED]
+    if len(failing) > len(shown):
+        shown.append(f"and {len(failing) - len(shown)} more")
+    return Outcome(False, tuple(shown))
 
 
 def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
@@ -119,7 +190,8 @@ def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
                          account=entry.account, region=entry.region,
                          message=f"cannot list {rule.resource_type}: "
                                  f"{entry.failure.explain()}",
-                         evidence=(entry.failure.file,), failure=entry.failure.to_json())
+                         evidence=(entry.failure.file,), failure=entry.failure.to_json(),
+                         records=_failure_records(entry.failure, LISTING))
     listed_ok = sorted({c.account for c in coverage if c.failure is None} - judged_accounts)
     for account in listed_ok:
         sources = tuple(sorted({c.source for c in coverage if c.account == account
@@ -127,6 +199,8 @@ def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
         yield Result(**common, status=Status.NOT_APPLICABLE,  # type: ignore[arg-type]
                      resource_id=f"{rule.resource_type}:{account}", account=account,
                      region="*", evidence=sources,
+                     records=tuple(RecordRef(attribute=LISTING, file=source,
+                                             pointer="/response") for source in sources),
                      message=f"no {rule.resource_type} in scope in account {account}")
 
 

@@ -8,6 +8,7 @@ against the catalogue, so a mistake is reported with file, line and field before
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,9 @@ from typing import Any
 
 from govkit import schemas
 from govkit.errors import InputError
-from govkit.policy.conditions import Condition, check_key, compile_key
-from govkit.policy.model import Rule, Severity
+from govkit.policy import templates
+from govkit.policy.conditions import WHOLE_DOCUMENT, Condition, check_key, compile_key, key_roots
+from govkit.policy.model import ForEach, Require, Rule, Severity
 from govkit.policy.parameters import (
     NUMERIC, DeclarationError, Parameter, ParameterType, declare, problem_with)
 from govkit.policy.yamlfile import JsonPath, YamlDocument, load_yaml, validate
@@ -147,6 +149,77 @@ def _check_case_parameters(doc: YamlDocument, declarations: Mapping[str, Paramet
                                      line=doc.line_of(where), field=field)
 
 
+def _for_each(doc: YamlDocument) -> ForEach | None:
+    spec = doc.data.get("for_each")
+    if spec is None:
+        return None
+    problem = _key_problem(spec["items"])
+    if problem:
+        raise InputError(doc.path, f"invalid JMESPath key: {problem}",
+                         line=doc.line_of(("for_each", "items")), field="for_each.items")
+    return ForEach(items=spec["items"], name=spec.get("name"),
+                   require=Require(spec.get("require", "all")),
+                   empty_message=spec.get("empty_message"))
+
+
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_fields(doc: YamlDocument, resource_type: str, for_each: ForEach | None,
+                  declarations: Mapping[str, Parameter]) -> None:
+    """Keys and message templates may name only the fields the resource type has (and the
+    rule's declared parameters): a misspelt field would fail, or pass, every resource."""
+    resource_fields = templates.fields_of(resource_type)
+    if resource_fields is None:
+        raise InputError(doc.path, f"unknown resource type '{resource_type}' (known: "
+                         f"{', '.join(templates.known_resource_types())})",
+                         line=doc.line_of(("resource",)), field="resource")
+    item_fields: frozenset[str] | None = resource_fields
+    if for_each is not None:
+        roots = key_roots(for_each.items) - {WHOLE_DOCUMENT}
+        unknown = sorted(roots - resource_fields)
+        if unknown:
+            raise InputError(doc.path, f"unknown field '{unknown[0]}' of {resource_type}",
+                             line=doc.line_of(("for_each", "items")), field="for_each.items")
+        simple = for_each.items if _FIELD.fullmatch(for_each.items) else None
+        item_fields = templates.fields_of(resource_type, simple) if simple else None
+    scope = doc.data.get("scope") or {}
+    places: list[tuple[JsonPath, Any, frozenset[str] | None]] = [
+        (("assert",), doc.data["assert"], item_fields)]
+    if scope.get("where"):
+        places.append((("scope", "where"), scope["where"], resource_fields))
+    for path, condition, fields in places:
+        for where, assertion in _walk_keys(condition, path):
+            roots = key_roots(assertion["key"]) - {WHOLE_DOCUMENT}
+            unknown = sorted(roots - fields) if fields is not None else []
+            if unknown:
+                raise InputError(doc.path, f"unknown field '{unknown[0]}' (known: "
+                                 f"{', '.join(sorted(fields or ()))})",
+                                 line=doc.line_of((*where, "key")), field="key")
+            for name in ("message", "when_missing"):
+                if assertion.get(name):
+                    _check_template(doc, (*where, name), assertion[name], resource_fields,
+                                    fields, declarations, has_value=True)
+    for name in ("name", "empty_message"):
+        text = (doc.data.get("for_each") or {}).get(name)
+        if text:
+            _check_template(doc, ("for_each", name), text, resource_fields,
+                            item_fields if name == "name" else resource_fields, declarations,
+                            has_value=False)
+
+
+def _check_template(doc: YamlDocument, where: JsonPath, text: str,
+                    resource_fields: frozenset[str], fields: frozenset[str] | None,
+                    declarations: Mapping[str, Parameter], *, has_value: bool) -> None:
+    field = ".".join(str(p) for p in where)
+    try:
+        templates.check(templates.parse(text), resource_fields=resource_fields,
+                        doc_fields=fields, parameters=list(declarations), has_value=has_value)
+    except templates.TemplateError as exc:
+        raise InputError(doc.path, f"message template: {exc}", line=doc.line_of(where),
+                         field=field) from None
+
+
 def load_rule(path: Path, area: str) -> Rule:
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
@@ -161,13 +234,15 @@ def load_rule(path: Path, area: str) -> Rule:
     _check_condition(doc, data["assert"], ("assert",), declarations)
     if scope.get("where"):
         _check_condition(doc, scope["where"], ("scope", "where"), declarations)
+    for_each = _for_each(doc)
+    _check_fields(doc, data["resource"], for_each, declarations)
     _check_case_parameters(doc, declarations)
     return Rule(id=data["id"], area=area, title=data["title"],
                 resource_type=data["resource"], severity=Severity.parse(data["severity"]),
                 assertion=data["assert"], remediation=data["remediation"],
                 controls=tuple(data["controls"]), description=data.get("description", ""),
                 scope_phi=bool(scope.get("phi", False)), scope_where=scope.get("where"),
-                declarations=declarations,
+                for_each=for_each, declarations=declarations,
                 parameters={name: p.default for name, p in declarations.items()},
                 tests=data["tests"], path=doc.path, text=path.read_bytes())
 

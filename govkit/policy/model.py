@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from govkit.errors import UsageError
-from govkit.policy.conditions import Condition, root_fields
+from govkit.policy.conditions import Condition, key_roots, root_fields
 from govkit.policy.parameters import Parameter, problem_with
+
+
+class Require(enum.StrEnum):
+    ALL = "all"  # every item must meet the assertion (no items: nothing to fail)
+    ANY = "any"  # at least one item must (no items: FAIL)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForEach:
+    """Judge each item of a list attribute; the finding names the failing items."""
+
+    items: str  # JMESPath over the resource giving the list
+    name: str | None = None  # template naming one item in a finding
+    require: Require = Require.ALL
+    empty_message: str | None = None  # template for a FAIL with no items (require: any)
 
 
 class Severity(enum.IntEnum):
@@ -45,17 +62,22 @@ class Rule:
     description: str = ""
     scope_phi: bool = False
     scope_where: Condition | None = None
+    for_each: ForEach | None = None
     declarations: Mapping[str, Parameter] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)  # name -> value in use
     tests: Mapping[str, Any] = field(default_factory=dict)
     path: str = ""
     text: bytes = b""
 
-    @property
+    @cached_property
     def reads(self) -> frozenset[str]:
+        """Top-level attributes the rule judges: with for_each, the list it walks (the
+        assertion's keys are relative to each item)."""
+        if self.for_each is not None:
+            return key_roots(self.for_each.items)
         return root_fields(self.assertion)
 
-    @property
+    @cached_property
     def scope_reads(self) -> frozenset[str]:
         return root_fields(self.scope_where) if self.scope_where else frozenset()
 
@@ -69,7 +91,7 @@ class Rule:
             problem = problem_with(self.declarations[name], value)
             if problem is not None:
                 raise UsageError(f"rule '{self.id}' parameter '{name}': {problem}")
-        return Rule(**{**self.__dict__, "parameters": {**self.parameters, **overrides}})
+        return dataclasses.replace(self, parameters={**self.parameters, **overrides})
 
     def summary(self) -> dict[str, Any]:
         return {"title": self.title, "area": self.area, "severity": self.severity.label,

@@ -1,4 +1,5 @@
-"""The terminal summary: counts by status and severity, and the worst findings."""
+"""The terminal summary: counts by status and severity, and the worst findings (with the ids
+``govkit show RUN ID`` takes)."""
 
 from __future__ import annotations
 
@@ -30,10 +31,11 @@ def print_summary(console: Console, evaluation: Evaluation, *, run_dir: str,
     failures = evaluation.worst_failures(worst)
     if failures:
         table = Table(title=f"Worst findings (top {len(failures)})", title_justify="left")
+        table.add_column("id", no_wrap=True)
         for column in ("severity", "rule", "resource", "account/region", "why"):
             table.add_column(column, overflow="fold")
         for result in failures:
-            table.add_row(result.severity.label, result.rule_id,
+            table.add_row(result.id, result.severity.label, result.rule_id,
                           result.resource_name or result.resource_id,
                           f"{result.account}/{result.region}", result.message)
         console.print(table)
@@ -42,8 +44,9 @@ def print_summary(console: Console, evaluation: Evaluation, *, run_dir: str,
         console.print(f"[magenta]{len(errors)} checks could not get their data[/magenta] "
                       "(evidence incomplete), e.g.:")
         for result in errors[:5]:
-            console.print(f"  {result.rule_id} on {result.resource_name or result.resource_id}:"
-                          f" {result.message}", markup=False, highlight=False)
+            console.print(f"  {result.id}  {result.rule_id} on "
+                          f"{result.resource_name or result.resource_id}: {result.message}",
+                          markup=False, highlight=False)
     if evaluation.failed_calls:
         count = len(evaluation.failed_calls)
         console.print(f"[magenta]{count} API call{'' if count == 1 else 's'} failed[/magenta] "
@@ -58,3 +61,6 @@ def print_summary(console: Console, evaluation: Evaluation, *, run_dir: str,
                       f"({expired['rule']} on {expired['resource']}, owner "
                       f"{expired['owner']}) expired {expired['expires']}")
     console.print(f"Run directory: {run_dir}", markup=False, highlight=False)
+    if failures or errors:
+        console.print(f"Follow a finding to its records: govkit show {run_dir} ID",
+                      markup=False, highlight=False)

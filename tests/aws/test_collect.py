@@ -7,6 +7,7 @@ from pathlib import Path
 
 import rfc8785
 
+from govkit.inventory.build import build_inventory
 from govkit.results import validate_results
 from govkit.run import Run
 from govkit.snapshot import INDEX_FILE, Snapshot
@@ -34,10 +35,30 @@ def test_every_call_is_a_canonical_record_listed_in_the_index(demo_run: Run) -> 
         assert ("response" in record) == (record["outcome"] == "ok")
 
 
-def test_iam_uses_bulk_calls_only(demo_run: Run) -> None:
-    operations = {e.operation for e in Snapshot.open(demo_run.path).select("iam")}
-    assert operations <= BULK_IAM_OPERATIONS
+def test_iam_uses_bulk_calls_and_lists_keys_only_of_users_that_have_them(demo_run: Run) -> None:
+    entries = list(Snapshot.open(demo_run.path).select("iam"))
+    operations = {e.operation for e in entries}
+    assert operations <= BULK_IAM_OPERATIONS | {"ListAccessKeys"}
     assert {"GetAccountAuthorizationDetails", "GetCredentialReport"} <= operations
+    # the credential report has no key ids: one listing per user whose row shows a key
+    listed = sorted(e.params["UserName"] for e in entries if e.operation == "ListAccessKeys")
+    assert listed == ["mgarcia.nbh", "rpatel.nbh", "svc-claims-export"]
+
+
+def test_access_key_ids_are_joined_to_their_report_slots(demo_run: Run) -> None:
+    snapshot = Snapshot.open(demo_run.path)
+    [listing] = [snapshot.load(e) for e in snapshot.select("iam", "ListAccessKeys")
+                 if e.params["UserName"] == "rpatel.nbh"]
+    created = {k["AccessKeyId"]: k["CreateDate"][:19] for k in
+               listing.response["AccessKeyMetadata"]}
+    assert len(created) == 2
+    # the demo gives slot 1 the key created 400 days ago, slot 2 the one created 250 days ago
+    oldest, newest = sorted(created, key=created.__getitem__)
+    inventory = build_inventory(snapshot, ["123456789012"])
+    [resource] = [r for r in inventory.of_type("aws.iam.user") if r.name == "rpatel.nbh"]
+    keys = resource.attributes["AccessKeys"]
+    assert [(k["Slot"], k["AccessKeyId"]) for k in keys] == [(1, oldest), (2, newest)]
+    assert [k["LastRotated"][:19] for k in keys] == [created[oldest], created[newest]]
 
 
 def test_every_service_was_collected_in_every_region(demo_run: Run) -> None:

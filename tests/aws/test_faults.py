@@ -213,3 +213,36 @@ def test_aws_max_attempts_is_honoured(proxy: FaultProxy, tmp_path: Path,
         run = scan(demo_request(services=(AwsService.KMS,)), RunOptions(out=tmp_path))
     assert len(proxy.calls_for("kms", "ListKeys")) == 2 * 2  # two regions, two attempts each
     assert exit_code_for(run.evaluation, None) == EXIT_INCOMPLETE
+
+
+KEY_RULES = ("iam-user-access-key-rotated", "iam-user-access-key-unused",
+             "iam-user-single-active-access-key")
+
+
+def test_denied_access_key_listing_makes_key_rules_error_for_users_with_keys(
+        proxy: FaultProxy, tmp_path: Path) -> None:
+    proxy.inject("iam", "ListAccessKeys", "AccessDenied")
+    run = run_through(tmp_path)
+    listed = {e.params["UserName"] for e in Snapshot.open(run.path).select("iam",
+                                                                           "ListAccessKeys")}
+    assert listed == {"mgarcia.nbh", "rpatel.nbh", "svc-claims-export"}, listed
+    for rule_id in KEY_RULES:
+        results = {r.resource_name: r for r in run.evaluation.results if r.rule_id == rule_id}
+        for user in ("mgarcia.nbh", "rpatel.nbh", "svc-claims-export"):
+            error = results[user]
+            assert error.status is Status.ERROR, (rule_id, user, error.message)
+            assert "iam:ListAccessKeys" in error.message and "AccessDenied" in error.message
+            assert error.failure is not None
+            assert error.failure["operation"] == "iam:ListAccessKeys"
+            [record] = error.records
+            assert "/iam/ListAccessKeys." in record.file and record.pointer == "/error_message"
+        # users without keys need no listing: they are still judged (or out of scope)
+        others = [r for name, r in results.items() if name not in listed
+                  and r.resource_type == "aws.iam.user"]
+        assert all(r.status is not Status.ERROR for r in others), rule_id
+    judged = [r for r in run.evaluation.results if r.rule_id in KEY_RULES
+              and r.resource_name not in listed and r.status is Status.PASS]
+    assert judged
+    # the rest of the credential report is still used
+    assert statuses(run, "iam-user-mfa-console") <= {Status.PASS, Status.FAIL, Status.WAIVED}
+    assert exit_code_for(run.evaluation, None) == EXIT_INCOMPLETE

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from govkit.inventory.build import build_inventory
 from govkit.inventory.model import Inventory, Resource
+from govkit.report.show import resolve_pointer
 from govkit.run import Run
 from govkit.snapshot import Snapshot
 
@@ -27,8 +30,18 @@ def test_every_resource_points_back_to_its_snapshot_records(demo_run: Run,
     assert len(inventory.resources) > 60
     for resource in inventory.resources:
         assert resource.sources, resource.id
-        for source in resource.sources.values():
-            assert (demo_run.path / source).is_file(), source
+        for name, refs in resource.sources.items():
+            assert refs, (resource.id, name)
+            for ref in refs:
+                document = json.loads((demo_run.path / ref.file).read_bytes())
+                resolve_pointer(document, ref.pointer, where=f"{resource.id} {name}")
+
+
+def test_every_attribute_has_a_source_or_a_failure(inventory: Inventory) -> None:
+    identity = {"Id", "Name", "Account", "Region"}
+    for resource in inventory.resources:
+        unexplained = set(resource.attributes) - identity - set(resource.sources)
+        assert not unexplained, (resource.id, unexplained)
 
 
 def test_never_used_console_password_is_visible(inventory: Inventory) -> None:

@@ -73,14 +73,14 @@ def test_nesting_and_reasons() -> None:
     assert holds(condition, {"a": 0, "b": 3})
     outcome = evaluate(condition, {"a": 0, "b": 2}, now=NOW, parameters={})
     assert not outcome.holds
-    assert "a is 0, expected eq 1" in outcome.reasons[0]
+    assert "a is 0; expected 1" in outcome.reasons[0]
 
 
 def test_failure_message_names_key_value_and_expectation() -> None:
     outcome = evaluate({"key": "DefaultEncryption.SSEAlgorithm", "op": "in",
                         "value": ["aws:kms"]}, {"DefaultEncryption": {"SSEAlgorithm": "AES256"}},
                        now=NOW, parameters={})
-    assert outcome.reasons == ('DefaultEncryption.SSEAlgorithm is "AES256", expected in '
+    assert outcome.reasons == ('DefaultEncryption.SSEAlgorithm is "AES256"; expected one of '
                                '["aws:kms"]',)
 
 

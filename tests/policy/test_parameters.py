@@ -94,7 +94,7 @@ parameters:
     default: 90
     description: Days.
 assert:
-  key: LastRotated
+  key: PasswordLastChanged
   op: newer_than
   days: {param: max_age}
 remediation: Rotate the key, then delete the old one.
@@ -103,11 +103,11 @@ tests:
   evaluated_at: "2026-03-01T00:00:00Z"
   pass:
     - name: fresh
-      resource: {LastRotated: "2026-02-01T00:00:00+00:00"}
+      resource: {PasswordLastChanged: "2026-02-01T00:00:00+00:00"}
   fail:
     - name: old for a stricter limit
       parameters: {max_age: 10}
-      resource: {LastRotated: "2026-02-01T00:00:00+00:00"}
+      resource: {PasswordLastChanged: "2026-02-01T00:00:00+00:00"}
 """
 
 
@@ -171,7 +171,7 @@ def test_a_literal_mapping_value_is_not_a_parameter(tmp_path: Path) -> None:
 
 def test_a_jmespath_key_nested_too_deep_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="nested more than 100 levels") as caught:
-        load(tmp_path, RULE.replace("key: LastRotated", "key: '" + "!" * 3000 + "a'"))
+        load(tmp_path, RULE.replace("key: PasswordLastChanged", "key: '" + "!" * 3000 + "a'"))
     assert caught.value.field == "key"
 
 

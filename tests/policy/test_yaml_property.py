@@ -85,10 +85,10 @@ tests:
   pass:
     - name: fresh
       parameters: {case}
-      resource: {{LastRotated: "2026-01-01T00:00:00+00:00"}}
+      resource: {{PasswordLastChanged: "2026-01-01T00:00:00+00:00"}}
   fail:
     - name: old
-      resource: {{LastRotated: "2020-01-01T00:00:00+00:00"}}
+      resource: {{PasswordLastChanged: "2020-01-01T00:00:00+00:00"}}
 """
 
 
@@ -98,7 +98,8 @@ RULE_FIELDS = {
     "minimum": ["1", "0", "-5", "1.5"],
     "maximum": ["3650", "1.0e+308", "36501", "99999999999"],
     "default": ["90", "[]", "abc", "true", "99999999999", "0"],
-    "key": ["LastRotated", "'(((LastRotated)))'", "'" + "(" * 600 + "a" + ")" * 600 + "'"],
+    "key": ["PasswordLastChanged", "'(((PasswordLastChanged)))'",
+            "'" + "(" * 600 + "a" + ")" * 600 + "'"],
     "op": ["newer_than", "older_than", "ge", "subset_of", "regex", "eq"],
     "days": ["{param: max_age}", "'{param: max_age}'", "{param: other}", "30", "99999999999"],
     "value": ["1", "{param: max_age}", "[a]"],

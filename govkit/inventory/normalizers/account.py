@@ -12,7 +12,7 @@ from typing import Any
 
 from govkit.inventory.model import CallFailure, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
-    NormalizeContext, RecordSet, apply_optional, failure, not_collected, report_value)
+    NormalizeContext, RecordSet, apply_optional, failure, not_collected, ref, report_value)
 from govkit.inventory.normalizers.credential_report import CredentialReport
 from govkit.inventory.normalizers.trails import trail_directory, trail_summaries
 from govkit.snapshot import GLOBAL_REGION, Snapshot
@@ -26,19 +26,21 @@ def account_resource(records: RecordSet, account: str, snapshot: Snapshot,
     policies = records.of("GetAccountPasswordPolicy")
     apply_optional(builder, "PasswordPolicy", policies[-1] if policies else None,
                    lambda r: r.get("PasswordPolicy"),
-                   not_collected("iam:GetAccountPasswordPolicy", "password policy not read"))
+                   not_collected("iam:GetAccountPasswordPolicy", "password policy not read"),
+                   at=("PasswordPolicy",))
     _root(builder, records, root_row, report)
     s3control = RecordSet(snapshot, "s3control", account).of("GetPublicAccessBlock")
     apply_optional(builder, "S3PublicAccessBlock", s3control[-1] if s3control else None,
                    lambda r: r.get("PublicAccessBlockConfiguration"),
                    not_collected("s3control:GetPublicAccessBlock",
-                                 "account public access block not read"))
-    trails, trail_failure, trail_source = trail_summaries(trail_directory(snapshot, ctx,
-                                                                          account))
+                                 "account public access block not read"),
+                   at=("PublicAccessBlockConfiguration",))
+    trails, trail_failure, trail_refs = trail_summaries(trail_directory(snapshot, ctx,
+                                                                        account))
     if trail_failure is not None:
         builder.fail("Trails", trail_failure)
-    elif trail_source is not None:
-        builder.set("Trails", trails, trail_source)
+    elif trail_refs:
+        builder.set("Trails", trails, trail_refs)
     return builder.build()
 
 
@@ -46,9 +48,9 @@ def _root(builder: ResourceBuilder, records: RecordSet, row: Mapping[str, str] |
           report: CredentialReport) -> None:
     summaries = records.of("GetAccountSummary")
     devices = records.of("ListVirtualMFADevices")
-    virtual_root = any(str((d.get("User") or {}).get("Arn", "")).endswith(":root")
-                       for page in devices if page.entry.ok
-                       for d in page.response.get("VirtualMFADevices") or [])
+    root_devices = [ref(page, "VirtualMFADevices", index) for page in devices if page.entry.ok
+                    for index, d in enumerate(page.response.get("VirtualMFADevices") or [])
+                    if str((d.get("User") or {}).get("Arn", "")).endswith(":root")]
     if row is not None and report.file is not None:
         facts: dict[str, Any] = {
             "RootMfaEnabled": row.get("mfa_active") == "true",
@@ -56,13 +58,13 @@ def _root(builder: ResourceBuilder, records: RecordSet, row: Mapping[str, str] |
                                                 row.get("access_key_2_active")),
             "RootPasswordLastUsed": report_value(row.get("password_last_used")),
         }
-        builder.update(facts, report.file)
+        builder.update(facts, report.ref_of(row))
         builder.note(facts, report.note)
     elif summaries and summaries[-1].entry.ok:
         summary = summaries[-1].response.get("SummaryMap", {})
-        builder.update({"RootMfaEnabled": summary.get("AccountMFAEnabled") == 1,
-                        "RootAccessKeysPresent": summary.get("AccountAccessKeysPresent") == 1},
-                       summaries[-1].entry.file)
+        for key, entry in (("RootMfaEnabled", "AccountMFAEnabled"),
+                           ("RootAccessKeysPresent", "AccountAccessKeysPresent")):
+            builder.set(key, summary.get(entry) == 1, ref(summaries[-1], "SummaryMap", entry))
     else:
         reason = (failure(summaries[-1]) if summaries else report.failure) or CallFailure(
             call="iam:GetAccountSummary", operation="iam:GetAccountSummary",
@@ -71,8 +73,10 @@ def _root(builder: ResourceBuilder, records: RecordSet, row: Mapping[str, str] |
         builder.fail("RootMfaEnabled", reason).fail("RootAccessKeysPresent", reason)
     if devices and all(d.entry.ok for d in devices) and "RootMfaEnabled" in builder.attributes:
         mfa = builder.attributes["RootMfaEnabled"]
-        builder.set("RootMfaType", None if not mfa else "virtual" if virtual_root
-                    else "hardware", devices[0].entry.file)
+        builder.set("RootMfaType", None if not mfa else "virtual" if root_devices
+                    else "hardware", [*builder.sources["RootMfaEnabled"],
+                                      *(root_devices or [ref(d, "VirtualMFADevices")
+                                                         for d in devices])])
     elif devices and any(not d.entry.ok for d in devices):
         builder.fail("RootMfaType", failure(next(d for d in devices if not d.entry.ok)))
     elif "RootMfaEnabled" in builder.failures:

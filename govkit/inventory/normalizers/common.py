@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import defaultdict
@@ -9,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from govkit.inventory.model import CallFailure, Coverage, ResourceBuilder
+from govkit.inventory.model import CallFailure, Coverage, Ref, ResourceBuilder, json_pointer
 from govkit.snapshot import CallEntry, CallRecord, Snapshot
 
 # Answers that mean "this setting is not configured": data, not a failed call. Keyed by
@@ -136,6 +137,37 @@ def report_value(text: str | None) -> str | None:
     return None if text is None or text in _NO_VALUE else text
 
 
+def ref(record: CallRecord, *path: str | int, row: int | None = None) -> Ref:
+    """Where ``path`` (keys and list indexes under the response) sits in ``record``'s file.
+
+    The pointer stops at the deepest part that exists: an absent key means "not set", and
+    what was read to learn that is its parent. A failed call's record points at its error
+    code ("not configured" answers are facts) or message.
+    """
+    if not record.entry.ok:
+        return Ref(record.entry.file,
+                   "/error_code" if not_configured(record.entry) else "/error_message")
+    node: Any = record.response
+    found: list[str | int] = ["response"]
+    for part in path:
+        if isinstance(node, Mapping) and isinstance(part, str) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+        found.append(part)
+    return Ref(record.entry.file, json_pointer(*found), row)
+
+
+def unread(record: CallRecord, message: str, *path: str | int) -> CallFailure:
+    """A value that the answer in ``record`` should have led to but that was never read
+    (a listed bucket whose settings were not fetched): the failure points at the part of
+    the answer it came from (the bucket's entry in the listing)."""
+    return dataclasses.replace(CallFailure.from_entry(record.entry, message),
+                               pointer=ref(record, *path).pointer)
+
+
 def not_collected(operation: str, why: str) -> CallFailure:
     """A call that should have been made and was not: as much an ERROR as a failed one."""
     return CallFailure(call=operation, operation=operation, code="NotCollected", message=why,
@@ -147,20 +179,22 @@ def failure(record: CallRecord) -> CallFailure:
 
 
 def apply_optional(builder: ResourceBuilder, key: str, record: CallRecord | None,
-                   value_of: Any, missing: CallFailure | None = None) -> None:
+                   value_of: Any, missing: CallFailure | None = None,
+                   at: tuple[str | int, ...] = ()) -> None:
     """Set ``key`` from ``record``: absent settings become None, failed calls a failure.
 
-    ``value_of`` maps the response to the attribute value. With no record at all, the key
-    fails with ``missing`` (the call that should have led to it), when given.
+    ``value_of`` maps the response to the attribute value, read at ``at`` (the path under
+    the response the value comes from). With no record at all, the key fails with
+    ``missing`` (the call that should have led to it), when given.
     """
     if record is None:
         if missing is not None:
             builder.fail(key, missing)
         return
     if record.entry.ok:
-        builder.set(key, value_of(record.response), record.entry.file)
+        builder.set(key, value_of(record.response), ref(record, *at))
     elif not_configured(record.entry):
-        builder.set(key, None, record.entry.file)
+        builder.set(key, None, ref(record))
     else:
         builder.fail(key, failure(record))
 

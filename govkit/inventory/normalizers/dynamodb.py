@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.model import Coverage, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
     NormalizeContext, RecordSet, accounts_of, apply_optional, failure, listing_coverage,
-    partition, tags_from_list)
+    partition, ref, tags_from_list, unread)
 from govkit.inventory.normalizers.kms import key_directory
 from govkit.snapshot import Snapshot
 
@@ -31,14 +31,15 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         keys = key_directory(snapshot, ctx, account)
         for page in pages:
             region = page.entry.region
-            for name in page.response.get("TableNames") or []:
+            for index, name in enumerate(page.response.get("TableNames") or []):
                 arn = f"arn:{partition(region)}:dynamodb:{region}:{account}:table/{name}"
                 builder = ResourceBuilder(id=arn, type="aws.dynamodb.table", account=account,
                                           region=region, name=name)
                 record = described.get(name)
                 if record is None or not record.entry.ok:
-                    reason = failure(record) if record is not None else CallFailure.from_entry(
-                        page.entry, f"table {name} was listed but not described")
+                    reason = failure(record) if record is not None else unread(
+                        page, f"table {name} was listed but not described", "TableNames",
+                        index)
                     for field in ("SSEType", "KmsKeyArn", "KmsKeyManager", "Tags",
                                   "PointInTimeRecovery"):
                         builder.fail(field, reason)
@@ -46,28 +47,32 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                     continue
                 table = record.response.get("Table", {})
                 sse = table.get("SSEDescription") or {}
-                source = record.entry.file
                 # no SSEDescription: encrypted with a key AWS owns and the customer cannot see
                 sse_type = sse.get("SSEType") if sse.get("Status") in ("ENABLED", "UPDATING") \
                     else "AWS_OWNED"
-                builder.update({"SSEType": sse_type, "KmsKeyArn": sse.get("KMSMasterKeyArn"),
-                                "TableStatus": table.get("TableStatus"),
+                encryption = ref(record, "Table", "SSEDescription")
+                builder.update({"SSEType": sse_type, "KmsKeyArn": sse.get("KMSMasterKeyArn")},
+                               encryption)
+                builder.update({"TableStatus": table.get("TableStatus"),
                                 "DeletionProtectionEnabled":
-                                    table.get("DeletionProtectionEnabled")}, source)
-                manager, failed = keys.manager(sse.get("KMSMasterKeyArn"), region) \
-                    if sse_type == "KMS" else (None, None)
+                                    table.get("DeletionProtectionEnabled")}, ref(record, "Table"))
+                manager, failed, key_refs = keys.resolve(sse.get("KMSMasterKeyArn"), region) \
+                    if sse_type == "KMS" else (None, None, [])
                 if failed is not None:
                     builder.fail("KmsKeyManager", failed)
                 else:
-                    builder.set("KmsKeyManager", manager, source)
+                    builder.set("KmsKeyManager", manager, [encryption, *key_refs])
                 apply_optional(builder, "PointInTimeRecovery", backups.get(name),
-                               _recovery_status, CallFailure.from_entry(
-                                   record.entry, "continuous backups were not read"))
+                               _recovery_status, unread(
+                                   record, "continuous backups were not read", "Table"),
+                               at=("ContinuousBackupsDescription",
+                                   "PointInTimeRecoveryDescription",
+                                   "PointInTimeRecoveryStatus"))
                 tag_record = tags.get(table.get("TableArn", arn))
                 if tag_record is not None and tag_record.entry.ok:
                     builder.set_tags(tags_from_list(tag_record.response.get("Tags")),
-                                     tag_record.entry.file)
+                                     ref(tag_record, "Tags"))
                 else:
                     builder.fail("Tags", failure(tag_record) if tag_record is not None else
-                                 CallFailure.from_entry(record.entry, "tags were not read"))
+                                 unread(record, "tags were not read", "Table"))
                 yield builder.build()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.model import Coverage, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
     NormalizeContext, RecordSet, accounts_of, apply_optional, failure, listing_coverage,
-    partition, tags_from_list)
+    partition, ref, tags_from_list, unread)
 from govkit.snapshot import Snapshot
 
 
@@ -27,7 +27,8 @@ def _settings(records: RecordSet, account: str) -> Iterator[Resource | Coverage]
                                   type="aws.ec2.regional_settings", account=account,
                                   region=region, name=f"{account}/{region}")
         apply_optional(builder, "EbsEncryptionByDefault", record,
-                       lambda r: bool(r.get("EbsEncryptionByDefault")))
+                       lambda r: bool(r.get("EbsEncryptionByDefault")),
+                       at=("EbsEncryptionByDefault",))
         yield builder.build()
 
 
@@ -36,19 +37,20 @@ def _volumes(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
     yield from listing_coverage(pages, "aws.ec2.volume")
     for page in pages:
         region = page.entry.region
-        for volume in page.response.get("Volumes") or []:
+        for index, volume in enumerate(page.response.get("Volumes") or []):
             volume_id = volume["VolumeId"]
             builder = ResourceBuilder(
                 id=f"arn:{partition(region)}:ec2:{region}:{account}:volume/{volume_id}",
                 type="aws.ec2.volume", account=account, region=region, name=volume_id)
-            builder.set_tags(tags_from_list(volume.get("Tags")), page.entry.file)
+            entry = ref(page, "Volumes", index)
+            builder.set_tags(tags_from_list(volume.get("Tags")), entry)
             builder.update({
                 "Encrypted": bool(volume.get("Encrypted")), "KmsKeyId": volume.get("KmsKeyId"),
                 "State": volume.get("State"), "Size": volume.get("Size"),
                 "VolumeType": volume.get("VolumeType"), "CreateTime": volume.get("CreateTime"),
                 "AttachedInstances": sorted(a.get("InstanceId", "") for a in
                                             volume.get("Attachments") or []),
-            }, page.entry.file)
+            }, entry)
             yield builder.build()
 
 
@@ -58,25 +60,26 @@ def _snapshots(records: RecordSet, account: str) -> Iterator[Resource | Coverage
     permissions = records.by_param("DescribeSnapshotAttribute", "SnapshotId")
     for page in pages:
         region = page.entry.region
-        for snap in page.response.get("Snapshots") or []:
+        for index, snap in enumerate(page.response.get("Snapshots") or []):
             snapshot_id = snap["SnapshotId"]
             builder = ResourceBuilder(
                 id=f"arn:{partition(region)}:ec2:{region}::snapshot/{snapshot_id}",
                 type="aws.ec2.snapshot", account=account, region=region, name=snapshot_id)
-            builder.set_tags(tags_from_list(snap.get("Tags")), page.entry.file)
+            entry = ref(page, "Snapshots", index)
+            builder.set_tags(tags_from_list(snap.get("Tags")), entry)
             builder.update({"Encrypted": bool(snap.get("Encrypted")),
                             "KmsKeyId": snap.get("KmsKeyId"), "VolumeId": snap.get("VolumeId"),
-                            "StartTime": snap.get("StartTime")}, page.entry.file)
+                            "StartTime": snap.get("StartTime")}, entry)
             record = permissions.get(snapshot_id)
             if record is None or not record.entry.ok:
-                reason = failure(record) if record is not None else CallFailure.from_entry(
-                    page.entry, f"restore permissions of {snapshot_id} were not read")
+                reason = failure(record) if record is not None else unread(
+                    page, f"restore permissions of {snapshot_id} were not read", "Snapshots",
+                    index)
                 builder.fail("Public", reason).fail("SharedWithAccounts", reason)
             else:
                 grants = record.response.get("CreateVolumePermissions") or []
-                builder.set("Public", any(g.get("Group") == "all" for g in grants),
-                            record.entry.file)
+                granted = ref(record, "CreateVolumePermissions")
+                builder.set("Public", any(g.get("Group") == "all" for g in grants), granted)
                 builder.set("SharedWithAccounts",
-                            sorted(g["UserId"] for g in grants if g.get("UserId")),
-                            record.entry.file)
+                            sorted(g["UserId"] for g in grants if g.get("UserId")), granted)
             yield builder.build()

@@ -8,17 +8,20 @@ Credential facts (passwords, keys, MFA) come from the credential report.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.model import (
+    CallFailure, Coverage, Ref, Resource, ResourceBuilder, json_pointer)
 from govkit.inventory.normalizers.account import account_resource
 from govkit.inventory.normalizers.common import (
-    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, parse_policy,
-    report_value, tags_from_list)
+    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, parse_policy, ref,
+    report_value, tags_from_list, unread)
 from govkit.inventory.normalizers.credential_report import (
-    CREDENTIAL_FIELDS, CredentialReport, credential_report)
+    CONTENT, CREDENTIAL_FIELDS, CredentialReport, access_key_listings, access_keys,
+    credential_report)
 from govkit.inventory.normalizers.policy_analysis import grants_admin, trust_summary
-from govkit.snapshot import GLOBAL_REGION, Snapshot
+from govkit.snapshot import GLOBAL_REGION, CallRecord, Snapshot
 
 PRINCIPAL_TYPES = {"UserDetailList": "aws.iam.user", "GroupDetailList": "aws.iam.group",
                    "RoleDetailList": "aws.iam.role"}
@@ -31,37 +34,47 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         yield from _account(records, account, snapshot, ctx)
 
 
-def _credentials(row: Mapping[str, str]) -> dict[str, Any]:
-    keys = []
-    for slot in (1, 2):
-        active = row.get(f"access_key_{slot}_active") == "true"
-        rotated = report_value(row.get(f"access_key_{slot}_last_rotated"))
-        if active or rotated:
-            used = report_value(row.get(f"access_key_{slot}_last_used_date"))
-            keys.append({"Slot": slot, "Active": active, "LastRotated": rotated,
-                         "LastUsedDate": used})
-    return {
+def _credentials(builder: ResourceBuilder, row: Mapping[str, str], report: CredentialReport,
+                 listing: list[CallRecord]) -> None:
+    """Password, MFA and access key facts from the report row; key ids from the user's
+    ``iam:ListAccessKeys`` answer (without it, the keys are unknown: their attributes fail)."""
+    source = report.ref_of(row)
+    builder.update({
         "PasswordEnabled": row.get("password_enabled") == "true",
         "PasswordLastUsed": report_value(row.get("password_last_used")),
         "PasswordLastChanged": report_value(row.get("password_last_changed")),
         "MfaActive": row.get("mfa_active") == "true",
-        "AccessKeys": keys,
-        "ActiveAccessKeys": [k for k in keys if k["Active"]],
-    }
+    }, source)
+    found = access_keys(row, listing, report)
+    if isinstance(found, CallFailure):
+        builder.fail("AccessKeys", found).fail("ActiveAccessKeys", found)
+    else:
+        keys, refs = found
+        builder.set("AccessKeys", keys, refs)
+        builder.set("ActiveAccessKeys", [k for k in keys if k["Active"]], refs)
 
 
-def _policy_documents(records: RecordSet) -> tuple[dict[str, Any], dict[str, CallFailure],
-                                                    dict[str, str]]:
-    """Default-version documents by policy ARN, failures for the ones that could not be read."""
+@dataclass(frozen=True)
+class _Documents:
+    """Default-version policy documents by ARN, where each was read, and the policies whose
+    document could not be read."""
+
+    documents: Mapping[str, Any]
+    refs: Mapping[str, Ref]
+    failed: Mapping[str, CallFailure]
+
+
+def _policy_documents(records: RecordSet) -> _Documents:
     documents: dict[str, Any] = {}
-    sources: dict[str, str] = {}
+    refs: dict[str, Ref] = {}
     failed: dict[str, CallFailure] = {}
     for page in records.of("GetAccountAuthorizationDetails"):
-        for policy in page.response.get("Policies") or []:
-            for version in policy.get("PolicyVersionList") or []:
+        for index, policy in enumerate(page.response.get("Policies") or []):
+            for number, version in enumerate(policy.get("PolicyVersionList") or []):
                 if version.get("IsDefaultVersion"):
                     documents[policy["Arn"]] = parse_policy(version.get("Document"))
-                    sources[policy["Arn"]] = page.entry.file
+                    refs[policy["Arn"]] = ref(page, "Policies", index, "PolicyVersionList",
+                                              number, "Document")
     for operation in ("GetPolicy", "GetPolicyVersion"):
         for arn, record in records.by_param(operation, "PolicyArn").items():
             if not record.entry.ok:
@@ -69,24 +82,36 @@ def _policy_documents(records: RecordSet) -> tuple[dict[str, Any], dict[str, Cal
             elif operation == "GetPolicyVersion":
                 version = record.response.get("PolicyVersion", {})
                 documents[arn] = parse_policy(version.get("Document"))
-                sources[arn] = record.entry.file
-    return documents, failed, sources
+                refs[arn] = ref(record, "PolicyVersion", "Document")
+    return _Documents(documents, refs, failed)
 
 
-def _admin_policies(principal: Mapping[str, Any], inline_key: str,
-                    documents: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    """Names of admin-granting policies, and ARNs of attached policies we could not read."""
-    admin, unknown = [], []
+@dataclass
+class _Admin:
+    """What grants a principal admin rights: policy names, and the records that show it
+    (policy documents, and the entries of groups it gets them through)."""
+
+    names: list[str] = field(default_factory=list)
+    refs: list[Ref] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # attached policies we could not read
+
+
+def _admin_policies(principal: Mapping[str, Any], inline_key: str, entry: Ref,
+                    documents: _Documents) -> _Admin:
+    found = _Admin()
     for attached in principal.get("AttachedManagedPolicies") or []:
         arn = attached.get("PolicyArn", "")
-        if arn not in documents:
-            unknown.append(arn)
-        elif grants_admin(documents[arn]):
-            admin.append(attached.get("PolicyName") or arn.rsplit("/", 1)[-1])
-    for inline in principal.get(inline_key) or []:
+        if arn not in documents.documents:
+            found.unknown.append(arn)
+        elif grants_admin(documents.documents[arn]):
+            found.names.append(attached.get("PolicyName") or arn.rsplit("/", 1)[-1])
+            found.refs.append(documents.refs[arn])
+    for index, inline in enumerate(principal.get(inline_key) or []):
         if grants_admin(parse_policy(inline.get("PolicyDocument"))):
-            admin.append(f"{inline.get('PolicyName')} (inline)")
-    return admin, unknown
+            found.names.append(f"{inline.get('PolicyName')} (inline)")
+            found.refs.append(Ref(entry.file, entry.pointer +
+                                  json_pointer(inline_key, index, "PolicyDocument")))
+    return found
 
 
 _INLINE_KEY = {"UserDetailList": "UserPolicyList", "GroupDetailList": "GroupPolicyList",
@@ -100,39 +125,48 @@ def _principals(records: RecordSet, account: str,
         yield from listing_coverage(pages, resource_type)
     if not pages or not all(p.entry.ok for p in pages):
         return
-    documents, policy_failures, _ = _policy_documents(records)
+    documents = _policy_documents(records)
     report = credential_report(records, ctx)
-    groups: dict[str, tuple[list[str], list[str]]] = {}
+    key_listings = access_key_listings(records)
+    groups: dict[str, tuple[_Admin, Ref]] = {}
     for page in pages:
-        for group in page.response.get("GroupDetailList") or []:
-            groups[group["GroupName"]] = _admin_policies(group, "GroupPolicyList", documents)
+        for index, group in enumerate(page.response.get("GroupDetailList") or []):
+            entry = ref(page, "GroupDetailList", index)
+            groups[group["GroupName"]] = (_admin_policies(group, "GroupPolicyList", entry,
+                                                          documents), entry)
     for page in pages:
         for list_key, resource_type in PRINCIPAL_TYPES.items():
-            for principal in page.response.get(list_key) or []:
-                builder = _principal_builder(principal, resource_type, account, page.entry.file)
-                admin, unknown = _admin_policies(principal, _INLINE_KEY[list_key], documents)
+            for index, principal in enumerate(page.response.get(list_key) or []):
+                entry = ref(page, list_key, index)
+                builder = _principal_builder(principal, resource_type, account, entry)
+                admin = _admin_policies(principal, _INLINE_KEY[list_key], entry, documents)
                 if list_key == "UserDetailList":
                     for group in principal.get("GroupList") or []:
-                        group_admin, group_unknown = groups.get(group, ([], [f"group {group}"]))
-                        admin += [f"{name} (via group {group})" for name in group_admin]
-                        unknown += group_unknown
-                    _user_credentials(builder, report.rows.get(principal["Arn"]), report)
+                        if group not in groups:
+                            admin.unknown.append(f"group {group}")
+                            continue
+                        via, group_entry = groups[group]
+                        admin.names += [f"{name} (via group {group})" for name in via.names]
+                        admin.refs += [group_entry, *via.refs] if via.names else []
+                        admin.unknown += via.unknown
+                    _user_credentials(builder, report.rows.get(principal["Arn"]), report,
+                                      key_listings.get(str(principal.get("UserName")), []))
                 if list_key == "RoleDetailList":
-                    _role_trust(builder, principal, page.entry.file, ctx)
-                if unknown:
+                    _role_trust(builder, principal, page, index, ctx)
+                if admin.unknown:
                     # one unreadable policy, on the principal or on any of its groups, leaves
                     # the verdict unknown: a user must never pass on the policies we could read
-                    builder.fail("AdminPolicies", policy_failures.get(unknown[0]) or
-                                 CallFailure.from_entry(page.entry,
-                                                        f"no document for {unknown[0]}"))
+                    builder.fail("AdminPolicies", documents.failed.get(admin.unknown[0]) or
+                                 unread(page, f"no document for {admin.unknown[0]}", list_key,
+                                        index))
                 else:
-                    builder.set("AdminPolicies", sorted(admin), page.entry.file)
+                    builder.set("AdminPolicies", sorted(admin.names), [entry, *admin.refs])
                 yield builder.build()
     yield from _customer_policies(pages, account)
 
 
 def _principal_builder(principal: Mapping[str, Any], resource_type: str, account: str,
-                       source: str) -> ResourceBuilder:
+                       source: Ref) -> ResourceBuilder:
     name = principal.get("UserName") or principal.get("GroupName") or principal.get("RoleName")
     builder = ResourceBuilder(id=principal["Arn"], type=resource_type, account=account,
                               region=GLOBAL_REGION, name=str(name))
@@ -154,7 +188,7 @@ def _principal_builder(principal: Mapping[str, Any], resource_type: str, account
 
 
 def _user_credentials(builder: ResourceBuilder, row: Mapping[str, str] | None,
-                      report: CredentialReport) -> None:
+                      report: CredentialReport, listing: list[CallRecord]) -> None:
     if report.failure is not None or report.file is None:
         missing = report.failure or CallFailure(
             call="iam:GetCredentialReport", operation="iam:GetCredentialReport",
@@ -164,17 +198,17 @@ def _user_credentials(builder: ResourceBuilder, row: Mapping[str, str] | None,
     elif row is None:
         # a user created after the report was generated: its credentials are unknown
         absent = CallFailure(call="iam:GetCredentialReport", operation="iam:GetCredentialReport",
-                             code="NotInReport", file=report.file,
+                             code="NotInReport", file=report.file, pointer=CONTENT,
                              message="the user is not in the credential report (created after "
                                      "the report was generated); scan again")
         for key in CREDENTIAL_FIELDS:
             builder.fail(key, absent)
     else:
-        builder.update(_credentials(row), report.file)
+        _credentials(builder, row, report, listing)
         builder.note(CREDENTIAL_FIELDS, report.note)
 
 
-def _role_trust(builder: ResourceBuilder, role: Mapping[str, Any], source: str,
+def _role_trust(builder: ResourceBuilder, role: Mapping[str, Any], page: CallRecord, index: int,
                 ctx: NormalizeContext) -> None:
     trust = parse_policy(role.get("AssumeRolePolicyDocument"))
     summary = trust_summary(trust, ctx.own_accounts)
@@ -182,23 +216,29 @@ def _role_trust(builder: ResourceBuilder, role: Mapping[str, Any], source: str,
         "TrustPolicy": trust,
         "TrustedPrincipals": summary["Principals"],
         "ExternalAccounts": summary["ExternalAccounts"],
-        "ServiceLinked": str(role.get("Path", "")).startswith("/aws-service-role/"),
-        "RoleLastUsed": (role.get("RoleLastUsed") or {}).get("LastUsedDate"),
-    }, source)
+    }, ref(page, "RoleDetailList", index, "AssumeRolePolicyDocument"))
+    entry = ref(page, "RoleDetailList", index)
+    builder.set("ServiceLinked", str(role.get("Path", "")).startswith("/aws-service-role/"),
+                entry)
+    builder.set("RoleLastUsed", (role.get("RoleLastUsed") or {}).get("LastUsedDate"),
+                ref(page, "RoleDetailList", index, "RoleLastUsed"))
 
 
-def _customer_policies(pages: list[Any], account: str) -> Iterator[Resource]:
+def _customer_policies(pages: list[CallRecord], account: str) -> Iterator[Resource]:
     for page in pages:
-        for policy in page.response.get("Policies") or []:
-            document = next((parse_policy(v.get("Document")) for v in
-                             policy.get("PolicyVersionList") or [] if v.get("IsDefaultVersion")),
-                            None)
+        for index, policy in enumerate(page.response.get("Policies") or []):
+            versions = list(enumerate(policy.get("PolicyVersionList") or []))
+            number, default = next(((n, v) for n, v in versions if v.get("IsDefaultVersion")),
+                                   (None, None))
+            document = None if default is None else parse_policy(default.get("Document"))
+            where = ref(page, "Policies", index) if number is None else \
+                ref(page, "Policies", index, "PolicyVersionList", number, "Document")
             builder = ResourceBuilder(id=policy["Arn"], type="aws.iam.policy", account=account,
                                       region=GLOBAL_REGION,
                                       name=str(policy.get("PolicyName") or policy["Arn"]))
-            builder.update({"AttachmentCount": policy.get("AttachmentCount", 0),
-                            "Document": document, "GrantsAdmin": grants_admin(document)},
-                           page.entry.file)
+            builder.set("AttachmentCount", policy.get("AttachmentCount", 0),
+                        ref(page, "Policies", index))
+            builder.update({"Document": document, "GrantsAdmin": grants_admin(document)}, where)
             yield builder.build()
 
 

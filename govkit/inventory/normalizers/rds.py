@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.model import Coverage, Ref, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
-    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, tags_from_list)
+    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, ref, tags_from_list,
+    unread)
 from govkit.snapshot import CallRecord, Snapshot
 
 # (listing operation, response key, ARN key, name key, resource type, fields)
@@ -48,36 +49,40 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                                            _ATTRIBUTES[resource_type][1])
                           if resource_type in _ATTRIBUTES else {})
             for page in pages:
-                for item in page.response.get(key) or []:
+                for index, item in enumerate(page.response.get(key) or []):
                     builder = ResourceBuilder(id=item[arn_key], type=resource_type,
                                               account=account, region=page.entry.region,
                                               name=item[name_key])
-                    builder.set_tags(tags_from_list(item.get("TagList")), page.entry.file)
-                    builder.update({f: item.get(f) for f in fields}, page.entry.file)
+                    entry = ref(page, key, index)
+                    builder.set_tags(tags_from_list(item.get("TagList")), entry)
+                    builder.update({f: item.get(f) for f in fields}, entry)
                     if "Encrypted" not in builder.attributes:
-                        builder.set("Encrypted", bool(item.get("StorageEncrypted")),
-                                    page.entry.file)
+                        builder.set("Encrypted", bool(item.get("StorageEncrypted")), entry)
                     if resource_type in _ATTRIBUTES:
-                        _restore(builder, attributes.get(item[name_key]), page, resource_type)
+                        _restore(builder, attributes.get(item[name_key]), (page, key, index),
+                                 resource_type)
                     yield builder.build()
 
 
-def _restore(builder: ResourceBuilder, record: CallRecord | None, page: CallRecord,
-             resource_type: str) -> None:
+def _restore(builder: ResourceBuilder, record: CallRecord | None,
+             listed: tuple[CallRecord, str, int], resource_type: str) -> None:
     """Who may restore a manual snapshot: "all" means anyone with an AWS account."""
+    page, key, index = listed
     if builder.attributes.get("SnapshotType") not in (None, "manual"):
-        builder.set("Public", False, page.entry.file).set("SharedWithAccounts", [],
-                                                          page.entry.file)
+        kind = ref(page, key, index, "SnapshotType")
+        builder.set("Public", False, kind).set("SharedWithAccounts", [], kind)
         return
     if record is None or not record.entry.ok:
-        reason = failure(record) if record is not None else CallFailure.from_entry(
-            page.entry, "snapshot restore attributes were not read")
+        reason = failure(record) if record is not None else unread(
+            page, "snapshot restore attributes were not read", key, index)
         builder.fail("Public", reason).fail("SharedWithAccounts", reason)
         return
     _, _, result_key, list_key = _ATTRIBUTES[resource_type]
     result: Mapping[str, Any] = record.response.get(result_key) or {}
-    restore = next((a.get("AttributeValues") or [] for a in result.get(list_key) or []
-                    if a.get("AttributeName") == "restore"), [])
-    builder.set("Public", "all" in restore, record.entry.file)
-    builder.set("SharedWithAccounts", sorted(v for v in restore if v != "all"),
-                record.entry.file)
+    attributes = list(enumerate(result.get(list_key) or []))
+    position, restore = next(((n, a.get("AttributeValues") or []) for n, a in attributes
+                              if a.get("AttributeName") == "restore"), (None, []))
+    where: Ref = ref(record, result_key, list_key) if position is None else \
+        ref(record, result_key, list_key, position)
+    builder.set("Public", "all" in restore, where)
+    builder.set("SharedWithAccounts", sorted(v for v in restore if v != "all"), where)

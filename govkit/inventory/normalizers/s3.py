@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.model import CallFailure, Coverage, Ref, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
     NormalizeContext, RecordSet, accounts_of, apply_optional, failure, listing_coverage,
-    not_configured, parse_policy, tags_from_list)
+    not_configured, parse_policy, ref, tags_from_list, unread)
 from govkit.inventory.normalizers.kms import KeyDirectory, key_directory
 from govkit.inventory.normalizers.policy_analysis import allows_public, denies_insecure_transport
 from govkit.inventory.normalizers.trails import (
@@ -36,14 +36,14 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         trails = trail_directory(snapshot, ctx, account)
         org_trails = organization_trails(snapshot, ctx)
         for listing in listings:
-            for bucket in listing.response.get("Buckets") or []:
+            for index, bucket in enumerate(listing.response.get("Buckets") or []):
                 calls = {op: found.get(bucket["Name"]) for op, found in by_bucket.items()}
                 region = _region(bucket, calls)
                 if region is not None and ctx.scanned_regions and \
                         region not in ctx.scanned_regions:
                     continue  # outside the regions scanned: not read, not judged
-                builder = _bucket(bucket, listing, calls, account_block[-1] if account_block
-                                  else None, keys, account)
+                builder = _bucket(bucket, (listing, index), calls,
+                                  account_block[-1] if account_block else None, keys, account)
                 _audit_logging(builder, trails, org_trails,
                                log_destination_trails(snapshot, ctx, bucket["Name"]))
                 yield builder.build()
@@ -60,52 +60,58 @@ def _region(bucket: Mapping[str, Any], calls: Mapping[str, CallRecord | None]) -
                  if r is not None and r.entry.operation != "GetBucketLocation"), None)
 
 
-def _bucket(bucket: Mapping[str, Any], listing: CallRecord,
+def _bucket(bucket: Mapping[str, Any], listed: tuple[CallRecord, int],
             calls: Mapping[str, CallRecord | None], account_block: CallRecord | None,
             keys: KeyDirectory, account: str) -> ResourceBuilder:
     name = bucket["Name"]
     region = _region(bucket, calls) or "us-east-1"
     builder = ResourceBuilder(id=f"arn:aws:s3:::{name}", type="aws.s3.bucket", account=account,
                               region=region, name=name)
-    builder.set("CreationDate", bucket.get("CreationDate"), listing.entry.file)
+    listing, index = listed
+    builder.set("CreationDate", bucket.get("CreationDate"),
+                ref(listing, "Buckets", index, "CreationDate"))
     location = calls.get("GetBucketLocation")
     missing = (failure(location) if location is not None and not location.entry.ok
-               else CallFailure.from_entry(listing.entry, f"bucket {name} was not read"))
+               else unread(listing, f"bucket {name} was not read", "Buckets", index))
     tagging = calls["GetBucketTagging"]
-    apply_optional(builder, "Tags", tagging, lambda r: tags_from_list(r.get("TagSet")), missing)
+    apply_optional(builder, "Tags", tagging, lambda r: tags_from_list(r.get("TagSet")), missing,
+                   at=("TagSet",))
     if "Tags" in builder.attributes:
         builder.tags = dict(builder.attributes["Tags"] or {})
         builder.attributes["Tags"] = dict(builder.tags)
     apply_optional(builder, "DefaultEncryption", calls["GetBucketEncryption"], _encryption,
-                   missing)
+                   missing, at=("ServerSideEncryptionConfiguration",))
     _key_manager(builder, keys, region)
-    apply_optional(builder, "Policy", calls["GetBucketPolicy"],
-                   lambda r: parse_policy(r.get("Policy")), missing)
-    apply_optional(builder, "PublicAccessBlock", calls["GetPublicAccessBlock"],
-                   lambda r: r.get("PublicAccessBlockConfiguration"), missing)
-    apply_optional(builder, "AclGrants", calls["GetBucketAcl"],
-                   lambda r: r.get("Grants") or [], missing)
-    apply_optional(builder, "Versioning", calls["GetBucketVersioning"],
-                   lambda r: r.get("Status"), missing)
-    apply_optional(builder, "ObjectLock", calls["GetObjectLockConfiguration"],
-                   lambda r: r.get("ObjectLockConfiguration"), missing)
-    apply_optional(builder, "AccessLogging", calls["GetBucketLogging"],
-                   lambda r: r.get("LoggingEnabled"), missing)
+    for key, operation, value_of, at in _SETTINGS:
+        apply_optional(builder, key, calls[operation], value_of, missing, at=(at,))
     _derived(builder, account_block)
     return builder
 
 
+# attribute, the call it comes from, its value in the answer, where that sits in the answer
+_SETTINGS: tuple[tuple[str, str, Any, str], ...] = (
+    ("Policy", "GetBucketPolicy", lambda r: parse_policy(r.get("Policy")), "Policy"),
+    ("PublicAccessBlock", "GetPublicAccessBlock",
+     lambda r: r.get("PublicAccessBlockConfiguration"), "PublicAccessBlockConfiguration"),
+    ("AclGrants", "GetBucketAcl", lambda r: r.get("Grants") or [], "Grants"),
+    ("Versioning", "GetBucketVersioning", lambda r: r.get("Status"), "Status"),
+    ("ObjectLock", "GetObjectLockConfiguration", lambda r: r.get("ObjectLockConfiguration"),
+     "ObjectLockConfiguration"),
+    ("AccessLogging", "GetBucketLogging", lambda r: r.get("LoggingEnabled"), "LoggingEnabled"),
+)
+
+
 def _audit_logging(builder: ResourceBuilder, trails: TrailDirectory, org_trails: list[Trail],
-                   destination: list[str] | CallFailure) -> None:
+                   destination: tuple[list[str], list[Ref]] | CallFailure) -> None:
     """Which trails record this bucket's object reads and writes, and which deliver their own
     log files here (an audit-log bucket)."""
     logged = bucket_data_events(trails, org_trails, builder.id, builder.region)
-    source = trails.listings[0].entry.file if trails.listings else ""
-    for key, value in (("DataEventLogging", logged), ("AuditLogTrails", destination)):
-        if isinstance(value, CallFailure):
-            builder.fail(key, value)
+    for key, found in (("DataEventLogging", logged), ("AuditLogTrails", destination)):
+        if isinstance(found, CallFailure):
+            builder.fail(key, found)
         else:
-            builder.set(key, value, source)
+            value, refs = found
+            builder.set(key, value, refs)
 
 
 def _encryption(response: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -129,11 +135,11 @@ def _key_manager(builder: ResourceBuilder, keys: KeyDirectory, region: str) -> N
         builder.set("KmsKeyManager", None, source)
         return
     reference = encryption.get("KMSMasterKeyID") or "alias/aws/s3"
-    manager, failed = keys.manager(reference, region)
+    manager, failed, key_refs = keys.resolve(reference, region)
     if failed is not None:
         builder.fail("KmsKeyManager", failed)
     else:
-        builder.set("KmsKeyManager", manager, source)
+        builder.set("KmsKeyManager", manager, [*source, *key_refs])
 
 
 def _block(config: Mapping[str, Any] | None, setting: str) -> bool:
@@ -156,10 +162,11 @@ def _derived(builder: ResourceBuilder, account_block: CallRecord | None) -> None
     policy_public = allows_public(attrs["Policy"])
     acl_public = any((g.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES
                      for g in attrs["AclGrants"] or [])
-    builder.set("PolicyPublic", policy_public, builder.sources["Policy"])
-    builder.set("AclPublic", acl_public, builder.sources["AclGrants"])
+    policy, acl = builder.sources["Policy"], builder.sources["AclGrants"]
+    builder.set("PolicyPublic", policy_public, policy)
+    builder.set("AclPublic", acl_public, acl)
     if not policy_public and not acl_public:
-        builder.set("Public", False, builder.sources["Policy"])
+        builder.set("Public", False, [*policy, *acl])
         return
     if account_block is None or not (account_block.entry.ok or
                                      not_configured(account_block.entry)):
@@ -176,4 +183,6 @@ def _derived(builder: ResourceBuilder, account_block: CallRecord | None) -> None
 
     public = (policy_public and not blocked("RestrictPublicBuckets")) or \
         (acl_public and not blocked("IgnorePublicAcls"))
-    builder.set("Public", public, builder.sources["PublicAccessBlock"])
+    grants = [*(policy if policy_public else ()), *(acl if acl_public else ())]
+    builder.set("Public", public, [*grants, *builder.sources["PublicAccessBlock"],
+                                   ref(account_block, "PublicAccessBlockConfiguration")])

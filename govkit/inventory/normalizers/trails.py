@@ -11,9 +11,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.model import CallFailure, Coverage, Ref, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
-    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, not_collected)
+    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, not_collected, ref,
+    unread)
 from govkit.inventory.normalizers.data_events import READ, WRITE, S3DataEvents, s3_data_events
 from govkit.snapshot import Snapshot
 
@@ -28,12 +29,12 @@ class Trail:
     name: str
     region: str  # where it was listed: its home region
     details: Mapping[str, Any]
-    listing_file: str
+    listing: Ref  # the trail's entry in its region's DescribeTrails answer
     logging: bool | CallFailure
-    logging_file: str
+    logging_ref: Ref | None
     selectors: S3DataEvents | CallFailure
     selectors_raw: Mapping[str, Any] | CallFailure
-    selectors_file: str
+    selectors_ref: Ref | None
 
     def covers(self, region: str) -> bool:
         return bool(self.details.get("IsMultiRegionTrail")) or self.region == region
@@ -55,19 +56,20 @@ class TrailDirectory:
         selectors = records.by_param("GetEventSelectors", "TrailName")
         self.trails: list[Trail] = []
         for listing in self.listings:
-            for trail in listing.response.get("trailList") or []:
+            for index, trail in enumerate(listing.response.get("trailList") or []):
                 arn = trail["TrailARN"]
-                missing = CallFailure.from_entry(listing.entry, f"trail {arn} was listed but "
-                                                 "its details were not read")
-                logged, logged_file = _read(status.get(arn), missing,
-                                            lambda r: bool(r.get("IsLogging")))
-                raw, raw_file = _read(selectors.get(arn), missing, _selector_document)
+                entry = ref(listing, "trailList", index)
+                missing = unread(listing, f"trail {arn} was listed but its details were not "
+                                          "read", "trailList", index)
+                logged, logged_ref = _read(status.get(arn), missing,
+                                           lambda r: bool(r.get("IsLogging")), "IsLogging")
+                raw, raw_ref = _read(selectors.get(arn), missing, _selector_document)
                 self.trails.append(Trail(
                     arn=arn, name=str(trail.get("Name") or arn), region=listing.entry.region,
                     details={k: trail.get(k) for k in TRAIL_FIELDS},
-                    listing_file=listing.entry.file, logging=logged, logging_file=logged_file,
+                    listing=entry, logging=logged, logging_ref=logged_ref,
                     selectors=raw if isinstance(raw, CallFailure) else s3_data_events(raw),
-                    selectors_raw=raw, selectors_file=raw_file))
+                    selectors_raw=raw, selectors_ref=raw_ref))
 
     def listing_failure(self) -> CallFailure | None:
         """Why the account's trails are not all known, if they are not."""
@@ -76,13 +78,19 @@ class TrailDirectory:
                                  f"no region's trails were read in account {self.account}")
         return next((f for _, f in sorted(self.regions.items()) if f is not None), None)
 
+    def listing_refs(self, region: str | None = None) -> list[Ref]:
+        """The trail lists this directory was read from (of one region, when given)."""
+        return [ref(listing, "trailList") for listing in self.listings
+                if listing.entry.ok and region in (None, listing.entry.region)]
 
-def _read(record: Any, missing: CallFailure, value_of: Any) -> tuple[Any, str]:
+
+def _read(record: Any, missing: CallFailure, value_of: Any,
+          *path: str) -> tuple[Any, Ref | None]:
     if record is None:
-        return missing, missing.file
+        return missing, None
     if not record.entry.ok:
-        return failure(record), record.entry.file
-    return value_of(record.response), record.entry.file
+        return failure(record), None
+    return value_of(record.response), ref(record, *path)
 
 
 def _selector_document(response: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,30 +115,34 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
 def _trail(trail: Trail, account: str) -> Resource:
     builder = ResourceBuilder(id=trail.arn, type="aws.cloudtrail.trail", account=account,
                               region=trail.region, name=trail.name)
-    builder.update(dict(trail.details), trail.listing_file)
-    for key, value, source in (("IsLogging", trail.logging, trail.logging_file),
-                               ("EventSelectors", trail.selectors_raw, trail.selectors_file)):
+    builder.update(dict(trail.details), trail.listing)
+    for key, value, source in (("IsLogging", trail.logging, trail.logging_ref),
+                               ("EventSelectors", trail.selectors_raw, trail.selectors_ref)):
         if isinstance(value, CallFailure):
             builder.fail(key, value)
-        else:
+        elif source is not None:
             builder.set(key, value, source)
     # tags are not collected: no rule scopes trails by tag (the build marks Tags unknown)
     return builder.build()
 
 
 def trail_summaries(directory: TrailDirectory
-                    ) -> tuple[list[dict[str, Any]], CallFailure | None, str | None]:
-    """Every trail of the account (for account-level rules), or the call that failed."""
+                    ) -> tuple[list[dict[str, Any]], CallFailure | None, list[Ref]]:
+    """Every trail of the account (for account-level rules) and where each was read (its
+    listing entry and logging status), or the call that failed."""
     listing_failed = directory.listing_failure()
     if listing_failed is not None:
-        return [], listing_failed, None
+        return [], listing_failed, []
     summaries = []
+    refs: list[tuple[str, Ref]] = []
     for trail in directory.trails:
         if isinstance(trail.logging, CallFailure):
-            return [], trail.logging, None
+            return [], trail.logging, []
         summaries.append({"Name": trail.name, "Arn": trail.arn, **trail.details,
                           "IsLogging": trail.logging})
-    return sorted(summaries, key=lambda t: str(t["Arn"])), None, directory.listings[0].entry.file
+        refs += [(trail.arn, r) for r in (trail.listing, trail.logging_ref) if r is not None]
+    found = [r for _, r in sorted(refs, key=lambda pair: pair[0])] or directory.listing_refs()
+    return sorted(summaries, key=lambda t: str(t["Arn"])), None, found
 
 
 def organization_trails(snapshot: Snapshot, ctx: NormalizeContext) -> list[Trail]:
@@ -141,8 +153,10 @@ def organization_trails(snapshot: Snapshot, ctx: NormalizeContext) -> list[Trail
 
 
 def bucket_data_events(directory: TrailDirectory, org_trails: list[Trail], bucket_arn: str,
-                       region: str) -> dict[str, list[str]] | CallFailure:
-    """The logging trails that record every object read and write of a bucket.
+                       region: str) -> tuple[dict[str, list[str]], list[Ref]] | CallFailure:
+    """The logging trails that record every object read and write of a bucket, with where
+    that was read: the event selectors of those trails (of every trail that could cover the
+    bucket when none does; the region's trail list when there is no such trail).
 
     Found coverage is a fact whatever else failed; a missing kind is only a fact when every
     trail that could cover the bucket's region was read.
@@ -150,14 +164,18 @@ def bucket_data_events(directory: TrailDirectory, org_trails: list[Trail], bucke
     logged: dict[str, set[str]] = {READ: set(), WRITE: set()}
     unknown: CallFailure | None = None
     candidates = {t.arn: t for t in (*directory.trails, *org_trails) if t.covers(region)}
+    logging_refs: list[tuple[str, Ref]] = []
     for trail in candidates.values():
         for value in (trail.logging, trail.selectors):
             if isinstance(value, CallFailure):
                 unknown = unknown or value
         if trail.logging is not True or isinstance(trail.selectors, CallFailure):
             continue
-        for kind in trail.selectors.kinds_for(bucket_arn):
+        kinds = trail.selectors.kinds_for(bucket_arn)
+        for kind in kinds:
             logged[kind].add(trail.name)
+        if kinds and trail.selectors_ref is not None:
+            logging_refs.append((trail.arn, trail.selectors_ref))
     if not (logged[READ] and logged[WRITE]):
         unknown = unknown or directory.listing_failure()
         if unknown is None and region not in directory.regions:
@@ -166,12 +184,16 @@ def bucket_data_events(directory: TrailDirectory, org_trails: list[Trail], bucke
                                     "scanned)")
         if unknown is not None:
             return unknown
-    return {kind: sorted(names) for kind, names in logged.items()}
+    refs = [r for _, r in sorted(logging_refs, key=lambda pair: pair[0])] or \
+        [t.selectors_ref for _, t in sorted(candidates.items()) if t.selectors_ref is not None] \
+        or directory.listing_refs(region) or directory.listing_refs()
+    return {kind: sorted(names) for kind, names in logged.items()}, refs
 
 
-def log_destination_trails(snapshot: Snapshot, ctx: NormalizeContext,
-                           bucket: str) -> list[str] | CallFailure:
-    """ARNs of the trails, in any scanned account, that deliver their log files to ``bucket``."""
+def log_destination_trails(snapshot: Snapshot, ctx: NormalizeContext, bucket: str
+                           ) -> tuple[list[str], list[Ref]] | CallFailure:
+    """ARNs of the trails, in any scanned account, that deliver their log files to
+    ``bucket``, with their entries in the trail lists (the trail lists, when none does)."""
     directories = [trail_directory(snapshot, ctx, a) for a in accounts_of(snapshot, "cloudtrail")]
     if not directories:
         return not_collected("cloudtrail:DescribeTrails", "no account's trails were read")
@@ -179,5 +201,7 @@ def log_destination_trails(snapshot: Snapshot, ctx: NormalizeContext,
         failed = directory.listing_failure()
         if failed is not None:
             return failed
-    return sorted(t.arn for d in directories for t in d.trails
-                  if t.details.get("S3BucketName") == bucket)
+    delivering = sorted(((t.arn, t.listing) for d in directories for t in d.trails
+                         if t.details.get("S3BucketName") == bucket), key=lambda p: p[0])
+    refs = [r for _, r in delivering] or [r for d in directories for r in d.listing_refs()]
+    return [arn for arn, _ in delivering], refs

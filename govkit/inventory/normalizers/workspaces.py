@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
+from govkit.inventory.model import Coverage, Ref, Resource, ResourceBuilder
 from govkit.inventory.normalizers.common import (
-    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, partition)
+    NormalizeContext, RecordSet, accounts_of, failure, listing_coverage, partition, ref,
+    unread)
 from govkit.snapshot import CallRecord, Snapshot
 
 DEVICE_PREFIX = "DeviceType"
@@ -22,13 +23,18 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         yield from _workspaces(records, account)
 
 
-def _client_properties(records: RecordSet) -> dict[str, tuple[CallRecord, Mapping[str, Any]]]:
-    found: dict[str, tuple[CallRecord, Mapping[str, Any]]] = {}
+def _client_properties(records: RecordSet
+                       ) -> dict[str, tuple[CallRecord, Mapping[str, Any], Ref]]:
+    """Each directory's client properties, the call that read them and where they are in its
+    answer (the whole list when the answer left the directory out: no properties set)."""
+    found: dict[str, tuple[CallRecord, Mapping[str, Any], Ref]] = {}
     for record in records.of("DescribeClientProperties"):
         for directory_id in record.entry.params.get("ResourceIds") or []:
-            found[directory_id] = (record, {})
-        for item in record.response.get("ClientPropertiesList") or []:
-            found[item["ResourceId"]] = (record, item.get("ClientProperties") or {})
+            found[directory_id] = (record, {}, ref(record, "ClientPropertiesList"))
+        for index, item in enumerate(record.response.get("ClientPropertiesList") or []):
+            found[item["ResourceId"]] = (record, item.get("ClientProperties") or {},
+                                         ref(record, "ClientPropertiesList", index,
+                                             "ClientProperties"))
     return found
 
 
@@ -38,7 +44,7 @@ def _directories(records: RecordSet, account: str) -> Iterator[Resource | Covera
     clients = _client_properties(records)
     for page in pages:
         region = page.entry.region
-        for directory in page.response.get("Directories") or []:
+        for index, directory in enumerate(page.response.get("Directories") or []):
             directory_id = directory["DirectoryId"]
             builder = ResourceBuilder(
                 id=f"arn:{partition(region)}:workspaces:{region}:{account}:directory/"
@@ -62,15 +68,15 @@ def _directories(records: RecordSet, account: str) -> Iterator[Resource | Covera
                 "CertificateBasedAuthProperties":
                     directory.get("CertificateBasedAuthProperties"),
                 "Tenancy": directory.get("Tenancy"),
-            }, page.entry.file)
+            }, ref(page, "Directories", index))
             client = clients.get(directory_id)
             if client is None:
-                builder.fail("ClientProperties", CallFailure.from_entry(
-                    page.entry, "client properties were not read"))
+                builder.fail("ClientProperties", unread(
+                    page, "client properties were not read", "Directories", index))
             elif not client[0].entry.ok:
                 builder.fail("ClientProperties", failure(client[0]))
             else:
-                builder.set("ClientProperties", dict(client[1]), client[0].entry.file)
+                builder.set("ClientProperties", dict(client[1]), client[2])
             yield builder.build()
 
 
@@ -79,7 +85,7 @@ def _workspaces(records: RecordSet, account: str) -> Iterator[Resource | Coverag
     yield from listing_coverage(pages, "aws.workspaces.workspace")
     for page in pages:
         region = page.entry.region
-        for workspace in page.response.get("Workspaces") or []:
+        for index, workspace in enumerate(page.response.get("Workspaces") or []):
             workspace_id = workspace["WorkspaceId"]
             builder = ResourceBuilder(
                 id=f"arn:{partition(region)}:workspaces:{region}:{account}:workspace/"
@@ -97,6 +103,6 @@ def _workspaces(records: RecordSet, account: str) -> Iterator[Resource | Coverag
                     bool(workspace.get("UserVolumeEncryptionEnabled", False)),
                 "VolumeEncryptionKey": workspace.get("VolumeEncryptionKey") or None,
                 "WorkspaceProperties": workspace.get("WorkspaceProperties") or {},
-            }, page.entry.file)
+            }, ref(page, "Workspaces", index))
             # tags are not collected: no rule scopes WorkSpaces by tag (Tags stays unknown)
             yield builder.build()
