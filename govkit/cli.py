@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from govkit import __version__
-from govkit.aws.scan import ScanRequest
+from govkit.sources.aws.scan import ScanRequest
 from govkit.bundle import keys
 from govkit.bundle.verify import KeyVerifier, verify_run
 from govkit.cli_bundle import (

@@ -26,15 +26,15 @@ import jsonschema
 import rfc8785
 
 from govkit import __version__, canonical, schemas
-from govkit.aws.scan import ScanRequest, ScanScope, check_request, plan_and_run
-from govkit.aws.tasks import Progress
+from govkit.sources.aws.scan import ScanRequest, ScanScope, check_request, plan_and_run
+from govkit.sources.aws.tasks import Progress
 from govkit.bundle.errors import SigningError
 from govkit.bundle.sign import sign_run
 from govkit.bundle.signers import Signer
 from govkit.errors import InputError, UsageError
 from govkit.inventory.build import build_inventory
 from govkit.inventory.model import CallFailure
-from govkit.inventory.normalizers.common import failed_calls
+from govkit.sources.aws.normalize.common import failed_calls
 from govkit.policy.evaluate import Settings, evaluate_all
 from govkit.policy.exceptions import RiskException, load_exceptions
 from govkit.policy.loader import PolicySet, load_policy_set

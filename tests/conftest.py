@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from govkit.aws.scan import ScanRequest
+from govkit.sources.aws.scan import ScanRequest
 from govkit.demo.estate import seed_estate
 from govkit.demo.fixups import apply_backend_fixups
 from govkit.demo.names import DEMO_REGIONS

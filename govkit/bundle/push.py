@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from govkit.aws.session import client_config
+from govkit.sources.aws.session import client_config
 from govkit.bundle.archive import is_archive, walk
 from govkit.bundle.errors import BundleError, VerificationFailure
 from govkit.errors import CredentialsError, GovkitError, UsageError

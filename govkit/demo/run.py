@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
-from govkit.aws.scan import ScanRequest
+from govkit.sources.aws.scan import ScanRequest
 from govkit.bundle import keys
 from govkit.bundle.signers import KeySigner
 from govkit.policy.evaluate import Settings

@@ -1,1 +1,0 @@
-"""AWS collection: sessions, recorded calls, one collector per service."""

@@ -1,1 +1,0 @@
-"""One normaliser per source service; each yields resources and listing coverage."""

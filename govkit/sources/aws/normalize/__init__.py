@@ -1,0 +1,39 @@
+"""AWS normalisation: one normaliser per service, each yielding resources and listing coverage
+from that service's records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from govkit.inventory.model import Coverage, Resource
+from govkit.snapshot import Snapshot
+from govkit.sources.aws.normalize import (
+    dynamodb, ec2, iam, kms, rds, s3, trails, workspaces, workspaces_web)
+from govkit.sources.interface import NormalizeContext, Normalizer
+
+SERVICES: tuple[Normalizer, ...] = (
+    iam.normalize, s3.normalize, ec2.normalize, rds.normalize, kms.normalize,
+    dynamodb.normalize, trails.normalize, workspaces.normalize, workspaces_web.normalize,
+)
+
+# Resource types each service's collector lists, for services skipped in a region because AWS
+# does not offer them there: that is "nothing to judge", not missing evidence.
+SERVICE_TYPES: dict[str, tuple[str, ...]] = {
+    "ec2": ("aws.ec2.volume", "aws.ec2.snapshot", "aws.ec2.regional_settings"),
+    "rds": ("aws.rds.instance", "aws.rds.cluster", "aws.rds.snapshot",
+            "aws.rds.cluster_snapshot"),
+    "kms": ("aws.kms.key",),
+    "dynamodb": ("aws.dynamodb.table",),
+    "cloudtrail": ("aws.cloudtrail.trail",),
+    "workspaces": ("aws.workspaces.directory", "aws.workspaces.workspace"),
+    "workspaces-web": ("aws.workspaces_web.portal",),
+}
+
+
+def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
+    for skipped in ctx.skipped:
+        for resource_type in SERVICE_TYPES.get(skipped["service"], ()):
+            yield Coverage(type=resource_type, account=skipped["account"],
+                           region=skipped["region"])
+    for service in SERVICES:
+        yield from service(snapshot, ctx)

@@ -1,0 +1,192 @@
+"""Plan and run an AWS collection: accounts × regions × services on a bounded pool."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import boto3
+
+from govkit.sources.aws import session as sessions
+from govkit.sources.aws.calls import Caller
+from govkit.sources.aws.services import (
+    cloudtrail, dynamodb, ec2, iam, kms, rds, s3, workspaces, workspaces_web)
+from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
+from govkit.errors import CollectionError, UsageError
+from govkit.snapshot import GLOBAL_REGION, SnapshotWriter
+
+
+class AwsService(enum.StrEnum):
+    IAM = "iam"
+    S3 = "s3"
+    EC2 = "ec2"
+    RDS = "rds"
+    KMS = "kms"
+    DYNAMODB = "dynamodb"
+    CLOUDTRAIL = "cloudtrail"
+    WORKSPACES = "workspaces"
+    WORKSPACES_WEB = "workspaces-web"
+
+
+Collector = Callable[[ServiceScope], Iterable[Task]]
+COLLECTORS: dict[AwsService, Collector] = {
+    AwsService.IAM: iam.collect, AwsService.S3: s3.collect, AwsService.EC2: ec2.collect,
+    AwsService.RDS: rds.collect, AwsService.KMS: kms.collect,
+    AwsService.DYNAMODB: dynamodb.collect, AwsService.CLOUDTRAIL: cloudtrail.collect,
+    AwsService.WORKSPACES: workspaces.collect,
+    AwsService.WORKSPACES_WEB: workspaces_web.collect,
+}
+GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3})
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+_OPTED_OUT = "not-opted-in"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanRequest:
+    profile: str | None = None
+    home_region: str = "us-east-1"
+    regions: tuple[str, ...] = ()  # empty: the account's enabled regions
+    accounts: tuple[str, ...] = ()
+    role_name: str | None = None
+    external_id: str | None = None
+    org: bool = False
+    workers: int = 16
+    max_attempts: int | None = None  # None: AWS_MAX_ATTEMPTS / the profile, else the default
+    services: tuple[AwsService, ...] = tuple(AwsService)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanScope:
+    """What was scanned, recorded in the manifest."""
+
+    caller_account: str
+    accounts: tuple[str, ...]
+    regions: tuple[str, ...]
+    services: tuple[str, ...]
+    skipped: tuple[dict[str, str], ...] = ()
+    role_name: str | None = None
+    api_calls: int = 0
+    tasks: int = 0
+    organization_accounts: tuple[str, ...] = field(default=())
+
+
+def _org_accounts(base: sessions.AccountSession, writer: SnapshotWriter,
+                  home: str) -> list[str]:
+    caller = Caller(base.client("organizations", home), writer, account=base.account,
+                    region=GLOBAL_REGION, service="organizations")
+    accounts, failed = caller.all_pages_ok("list_accounts", "Accounts")
+    if failed is not None:
+        raise CollectionError(f"cannot list the organization's accounts: {failed.entry.describe()}"
+                              f" failed with {failed.error_code}")
+    return sorted(a["Id"] for a in accounts if a.get("Status", a.get("State")) == "ACTIVE")
+
+
+def _regions(base: sessions.AccountSession, writer: SnapshotWriter, home: str,
+             requested: tuple[str, ...]) -> list[str]:
+    """The regions to scan: those asked for, each checked against the regions the account
+    reports (ec2:DescribeRegions with AllRegions), or every region enabled in the account."""
+    caller = Caller(base.client("ec2", home), writer, account=base.account,
+                    region=home, service="ec2")
+    result = caller.call("describe_regions", AllRegions=True)
+    if not result.ok:
+        if requested:  # the failed call is in the snapshot: the run will say it is incomplete
+            return sorted(set(requested))
+        raise CollectionError(f"cannot list enabled regions: {result.entry.describe()} failed "
+                              f"with {result.error_code}; pass --regions")
+    status = {str(r["RegionName"]): str(r.get("OptInStatus") or "opt-in-not-required")
+              for r in result.response.get("Regions") or []}
+    enabled = sorted(name for name, state in status.items() if state != _OPTED_OUT)
+    if not requested:
+        return enabled
+    unknown = sorted(r for r in set(requested) if r not in status)
+    if unknown:
+        raise UsageError(f"--regions: unknown region {', '.join(unknown)} (account "
+                         f"{base.account} reports: {', '.join(sorted(status))})")
+    disabled = sorted(r for r in set(requested) if status[r] == _OPTED_OUT)
+    if disabled:
+        raise UsageError(
+            f"--regions: {', '.join(disabled)} is not enabled in account {base.account}; "
+            "enable it first (aws account enable-region --region-name REGION, or the console's "
+            "AWS Regions page) or leave it out")
+    return sorted(set(requested))
+
+
+def _targets(request: ScanRequest, base: boto3.Session, base_account: str,
+             writer: SnapshotWriter, retry: sessions.RetryPolicy
+             ) -> tuple[list[sessions.AccountSession], tuple[str, ...]]:
+    home = sessions.AccountSession(base_account, base, max_pool=request.workers, retry=retry)
+    wanted = list(request.accounts)
+    org_accounts: tuple[str, ...] = ()
+    if request.org:
+        wanted = _org_accounts(home, writer, request.home_region)
+        org_accounts = tuple(wanted)
+    if not wanted or request.role_name is None:
+        return [home], org_accounts
+    targets = []
+    for account in wanted:
+        if account == base_account:
+            targets.append(home)
+            continue
+        assumed = sessions.assume_role_session(base, account, request.role_name,
+                                               request.home_region, "aws", request.external_id,
+                                               retry)
+        targets.append(sessions.AccountSession(account, assumed, via_role=request.role_name,
+                                               max_pool=request.workers, retry=retry))
+    return targets, org_accounts
+
+
+def check_request(request: ScanRequest) -> None:
+    """What can be checked without calling AWS; fails before anything is created."""
+    bad = [r for r in (*request.regions, request.home_region) if not _REGION.fullmatch(r)]
+    if bad:
+        raise UsageError(f"not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")
+    if request.accounts and request.org:
+        raise UsageError("give either --accounts or --org, not both")
+    if (request.accounts or request.org) and not request.role_name:
+        raise UsageError("--accounts and --org need --role-name: the read-only role to assume")
+    bad_ids = [a for a in request.accounts if not re.fullmatch(r"[0-9]{12}", a, re.ASCII)]
+    if bad_ids:
+        raise UsageError(f"--accounts: not a 12-digit AWS account id: {', '.join(bad_ids)}")
+
+
+def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
+                 progress: Progress | None = None) -> ScanScope:
+    check_request(request)
+    retry = sessions.retry_policy(request.profile, request.max_attempts)
+    base = sessions.base_session(request.profile, request.home_region)
+    base_account = sessions.caller_account(base, request.home_region, retry)
+    targets, org_accounts = _targets(request, base, base_account, writer, retry)
+    home = targets[0] if targets[0].account == base_account else \
+        sessions.AccountSession(base_account, base, retry=retry)
+    regions = _regions(home, writer, request.home_region, request.regions)
+    tasks: list[Task] = []
+    skipped: list[dict[str, str]] = []
+    for target in targets:
+        for service in request.services:
+            collect = COLLECTORS[service]
+            if service in GLOBAL_SERVICES:
+                scope = ServiceScope(target, request.home_region, writer, label=GLOBAL_REGION,
+                                     scan_regions=tuple(regions))
+                tasks.append(_bind(collect, scope))
+                continue
+            offered = target.regions_offering(service.value)
+            for region in regions:
+                if offered and region not in offered:
+                    skipped.append({"account": target.account, "region": region,
+                                    "service": service.value, "reason": "not offered"})
+                    continue
+                tasks.append(_bind(collect, ServiceScope(target, region, writer)))
+    ran = run_tasks(tasks, workers=request.workers, progress=progress)
+    return ScanScope(caller_account=base_account,
+                     accounts=tuple(sorted(t.account for t in targets)),
+                     regions=tuple(sorted(regions)),
+                     services=tuple(s.value for s in request.services),
+                     skipped=tuple(skipped), role_name=request.role_name,
+                     api_calls=writer.call_count, tasks=ran,
+                     organization_accounts=org_accounts)
+
+
+def _bind(collect: Collector, scope: ServiceScope) -> Task:
+    return lambda: collect(scope)

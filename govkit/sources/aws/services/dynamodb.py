@@ -1,0 +1,32 @@
+"""DynamoDB: each table's encryption, point-in-time recovery and tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from govkit.sources.aws.tasks import ServiceScope, Task
+
+
+def collect(scope: ServiceScope) -> Iterable[Task]:
+    return [lambda: _tables(scope)]
+
+
+def _tables(scope: ServiceScope) -> Iterable[Task]:
+    tasks: list[Task] = []
+    for page in scope.caller("dynamodb").pages("list_tables"):
+        if not page.ok:
+            break
+        tasks.extend(_table_task(scope, name) for name in page.response.get("TableNames") or [])
+    return tasks
+
+
+def _table_task(scope: ServiceScope, name: str) -> Task:
+    def run() -> None:
+        dynamodb = scope.caller("dynamodb")
+        described = dynamodb.call("describe_table", TableName=name)
+        dynamodb.call("describe_continuous_backups", TableName=name)
+        if described.ok:
+            arn = described.response.get("Table", {}).get("TableArn")
+            if arn:
+                dynamodb.call("list_tags_of_resource", ResourceArn=arn)
+    return run
