@@ -31,7 +31,7 @@ class Server:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 owner.seen.append((parts.path, parts.query, self.headers.get("Authorization")))
                 status, headers, body = owner.routes[parts.path](
