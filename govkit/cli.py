@@ -28,6 +28,7 @@ from govkit.cli_bundle import (
     KmsOpt, PassEnvOpt, SignKeyOpt, SigstoreOpt, StagingOpt, make_signer, print_report,
     register)
 from govkit.cli_show import register as register_show
+from govkit.config import AwsSection, load_config
 from govkit.errors import EXIT_FAILURES, EXIT_INPUT, EXIT_OK, GovkitError, UsageError
 from govkit.policy import cases, loader
 from govkit.policy.evaluate import Settings
@@ -144,12 +145,12 @@ def scan_command(
     = None,
     regions: Annotated[str | None, typer.Option(
         help="Comma-separated regions (default: the account's enabled regions).")] = None,
-    home_region: Annotated[str, typer.Option(help="Region for global services.")]
-    = "us-east-1",
+    home_region: Annotated[str | None, typer.Option(
+        help="Region for global services (default us-east-1).")] = None,
     accounts: Annotated[str | None, typer.Option(
         help="Comma-separated account ids to assume --role-name into.")] = None,
-    org: Annotated[bool, typer.Option(help="Scan every active account of the organization.")]
-    = False,
+    org: Annotated[bool | None, typer.Option(
+        "--org/--no-org", help="Scan every active account of the organization.")] = None,
     role_name: Annotated[str | None, typer.Option(help="Read-only role in each account.")]
     = None,
     external_id: Annotated[str | None, typer.Option(help="ExternalId for --role-name.")] = None,
@@ -164,7 +165,8 @@ def scan_command(
     = None,
     evaluated_at: Annotated[str | None, typer.Option(
         help="Evaluation time (ISO-8601); default: when collection ends.")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="Concurrent API workers.")] = 16,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Concurrent API workers (default 16).")] = None,
     max_attempts: Annotated[int | None, typer.Option(
         min=1, max=50, help="Attempts per API call, the first included (default: "
                             "AWS_MAX_ATTEMPTS or the profile's max_attempts, else 9).")] = None,
@@ -178,16 +180,29 @@ def scan_command(
     kms_key_id: KmsOpt = None,
     sigstore: SigstoreOpt = False,
     staging: StagingOpt = False,
+    config: Annotated[Path | None, typer.Option(
+        help="Scan configuration file (YAML): the sources to read; flags override it.")]
+    = None,
 ) -> None:
     """Scan AWS accounts, record every call, evaluate the policies, report (and sign)."""
     _check_format(output)
     _fail_on(fail_on)
+    configured = load_config(config) if config is not None else None
+    aws_flags = any(v is not None for v in (profile, regions, home_region, accounts, org,
+                                            role_name))
+    if configured is not None and configured.aws is None and not aws_flags:
+        raise UsageError(f"{config}: the configuration names no source govkit can collect; "
+                         "add an 'aws' section (or give AWS flags such as --regions)")
+    aws = (configured.aws if configured is not None else None) or AwsSection()
+    home = home_region or aws.home_region or "us-east-1"
+    profile = profile or aws.profile
     signer = make_signer(key=sign_key, passphrase_env=passphrase_env, kms_key_id=kms_key_id,
-                         sigstore=sigstore, staging=staging, profile=profile,
-                         region=home_region)
-    request = ScanRequest(profile=profile, home_region=home_region, regions=_csv(regions),
-                          accounts=_csv(accounts), org=org, role_name=role_name,
-                          external_id=external_id, workers=workers, max_attempts=max_attempts)
+                         sigstore=sigstore, staging=staging, profile=profile, region=home)
+    request = ScanRequest(
+        profile=profile, home_region=home, regions=_csv(regions) or aws.regions,
+        accounts=_csv(accounts) or aws.accounts, org=bool(aws.org if org is None else org),
+        role_name=role_name or aws.role_name, external_id=external_id or aws.external_id,
+        workers=workers or aws.workers or 16, max_attempts=max_attempts or aws.max_attempts)
     settings = dataclasses.replace(_settings(param, phi_tag),
                                    credential_report_max_age_hours=credential_report_max_age)
     options = RunOptions(out=out_dir, policy_dirs=tuple(policies or ()), exceptions=exceptions,
