@@ -1,7 +1,7 @@
 """Finding messages as templates over the resource judged, an item of it, and the rule's
 parameters: the message shows the values, never a parameter's name.
 
-A placeholder is ``{path}`` or ``{path|filter}``:
+A slot is ``{path}`` or ``{path|filter}``:
 
 - ``path`` is a dotted path (``AccessLogging.TargetBucket``, ``Trails[0].Name``, or
   ``AttachedPolicies[].PolicyName`` for a field of every item) in the document judged: the
@@ -44,7 +44,7 @@ class TemplateError(ValueError):
 
 
 @dataclass(frozen=True)
-class Placeholder:
+class Slot:
     namespace: str  # "doc", "resource", "param", "value" or "item"
     path: str
     filter: str | None
@@ -53,16 +53,16 @@ class Placeholder:
 @dataclass(frozen=True)
 class Template:
     text: str
-    parts: tuple[str | Placeholder, ...]
+    parts: tuple[str | Slot, ...]
 
     @property
-    def placeholders(self) -> list[Placeholder]:
-        return [p for p in self.parts if isinstance(p, Placeholder)]
+    def slots(self) -> list[Slot]:
+        return [p for p in self.parts if isinstance(p, Slot)]
 
 
 @cache
 def parse(text: str) -> Template:
-    parts: list[str | Placeholder] = []
+    parts: list[str | Slot] = []
     position = 0
     for match in _PLACEHOLDER.finditer(text):
         parts.append(text[position:match.start()])
@@ -74,12 +74,12 @@ def parse(text: str) -> Template:
         if match.group(1) is None:
             raise TemplateError(f"unbalanced '{token}' at character {match.start() + 1} "
                                 "(write {{ or }} for a literal brace)")
-        parts.append(_placeholder(match.group(1).strip()))
+        parts.append(_slot(match.group(1).strip()))
     parts.append(text[position:])
     return Template(text, tuple(p for p in parts if p != ""))
 
 
-def _placeholder(body: str) -> Placeholder:
+def _slot(body: str) -> Slot:
     raw_path, _, raw_name = body.partition("|")
     path, name = raw_path.strip(), raw_name.strip() or None
     if name is not None and name not in FILTERS:
@@ -90,10 +90,10 @@ def _placeholder(body: str) -> Placeholder:
                             "with [N] for a list position and [] for every item)")
     head, _, rest = path.partition(".")
     if head in ("param", "resource") and rest:
-        return Placeholder(head, rest, name)
+        return Slot(head, rest, name)
     if path in ("value", "item"):
-        return Placeholder(path, "", name)
-    return Placeholder("doc", path, name)
+        return Slot(path, "", name)
+    return Slot("doc", path, name)
 
 
 @cache
@@ -120,25 +120,25 @@ def fields_of(resource_type: str, items: str | None = None) -> frozenset[str] | 
 def check(template: Template, *, resource_fields: frozenset[str],
           doc_fields: frozenset[str] | None, parameters: Sequence[str],
           has_value: bool) -> None:
-    """Raise TemplateError for the first placeholder naming what does not exist.
+    """Raise TemplateError for the first slot naming what does not exist.
 
     ``doc_fields`` is None when the judged document's fields are not known (an item of a list
     the catalogue does not describe): only its path's syntax is checked then.
     """
-    for placeholder in template.placeholders:
-        root = _STEP.match(placeholder.path)
-        first = root.group(1) if root else placeholder.path
-        if placeholder.namespace == "param":
-            if placeholder.path not in parameters:
+    for slot in template.slots:
+        root = _STEP.match(slot.path)
+        first = root.group(1) if root else slot.path
+        if slot.namespace == "param":
+            if slot.path not in parameters:
                 known = ", ".join(sorted(parameters)) or "none"
-                raise TemplateError(f"unknown parameter '{placeholder.path}' (this rule's "
+                raise TemplateError(f"unknown parameter '{slot.path}' (this rule's "
                                     f"parameters: {known})")
-        elif placeholder.namespace == "value":
+        elif slot.namespace == "value":
             if not has_value:
                 raise TemplateError("{value} is only known in an assertion's own message")
-        elif placeholder.namespace == "item":
+        elif slot.namespace == "item":
             continue
-        elif placeholder.namespace == "resource":
+        elif slot.namespace == "resource":
             if first not in resource_fields:
                 raise TemplateError(f"unknown field 'resource.{first}'")
         elif doc_fields is not None and first not in doc_fields:

@@ -26,7 +26,7 @@ def render(text: str, document: object, **parameters: object) -> str:
                             parameters=parameters, now=NOW)
 
 
-def test_placeholders_render_values_with_filters() -> None:
+def test_slots_render_values_with_filters() -> None:
     key = {"AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "Slot": 2,
            "LastRotated": "2025-01-25T00:00:00+00:00", "Tags": ["a", "b"]}
     assert render("key {AccessKeyId|mask} (slot {Slot}) created {LastRotated|date}, "
