@@ -50,26 +50,9 @@ def _failed_read(resource: Resource, fields: frozenset[str]) -> CallFailure | No
     return None
 
 
-_READ_BY: dict[int, tuple[Rule, frozenset[str]]] = {}
-
-
-def _read_by(rule: Rule) -> frozenset[str]:
-    """The attributes a rule reads to judge a resource: its scope's and its assertion's.
-    Kept per rule object (walking the conditions for every resource is slow)."""
-    known = _READ_BY.get(id(rule))
-    if known is not None and known[0] is rule:
-        return known[1]
-    fields = rule.reads | rule.scope_reads | (frozenset({"Tags"}) if rule.scope_phi
-                                              else frozenset())
-    if len(_READ_BY) > 4096:
-        _READ_BY.clear()
-    _READ_BY[id(rule)] = (rule, fields)
-    return fields
-
-
 def _base(rule: Rule, resource: Resource) -> dict[str, object]:
     records = tuple(RecordRef(name, ref.file, ref.pointer, ref.row)
-                    for name, ref in resource.refs_for(_read_by(rule)))
+                    for name, ref in resource.refs_for(rule.judged_fields))
     return {"rule_id": rule.id, "severity": rule.severity, "resource_id": resource.id,
             "resource_name": resource.name, "resource_type": resource.type,
             "account": resource.account, "region": resource.region,
@@ -85,7 +68,7 @@ def _failure_records(failure: CallFailure, attribute: str) -> tuple[RecordRef, .
 
 
 def _error(rule: Rule, resource: Resource, failure: CallFailure, doing: str) -> Result:
-    fields = _read_by(rule)
+    fields = rule.judged_fields
     attribute = next((name for name, failed in sorted(resource.failures.items())
                       if failed == failure and (name in fields or WHOLE_DOCUMENT in fields)),
                      "")
@@ -124,7 +107,7 @@ def judge(rule: Rule, resource: Resource, *, settings: Settings,
     if failed is not None:
         return _error(rule, resource, failed, "evaluate")
     outcome = outcome_of(rule, resource.document(), now)
-    notes = resource.notes_on(rule.reads | rule.scope_reads) if resource.notes else []
+    notes = resource.notes_on(rule.judged_fields) if resource.notes else []
     said = f" ({'; '.join(notes)})" if notes else ""
     if outcome.holds:
         return Result(**_base(rule, resource), status=Status.PASS,  # type: ignore[arg-type]

@@ -78,6 +78,13 @@ class Rule:
         return root_fields(self.assertion)
 
     @cached_property
+    def judged_fields(self) -> frozenset[str]:
+        """Every attribute the rule reads to judge a resource: its scope's (the tags, for a
+        PHI scope) and its assertion's."""
+        tags = frozenset({"Tags"}) if self.scope_phi else frozenset()
+        return self.reads | self.scope_reads | tags
+
+    @cached_property
     def scope_reads(self) -> frozenset[str]:
         return root_fields(self.scope_where) if self.scope_where else frozenset()
 

@@ -194,6 +194,17 @@ def log_destination_trails(snapshot: Snapshot, ctx: NormalizeContext, bucket: st
                            ) -> tuple[list[str], list[Ref]] | CallFailure:
     """ARNs of the trails, in any scanned account, that deliver their log files to
     ``bucket``, with their entries in the trail lists (the trail lists, when none does)."""
+    found = ctx.once("cloudtrail-destinations", "*", lambda: _destinations(snapshot, ctx))
+    if isinstance(found, CallFailure):
+        return found
+    by_bucket, every_listing = found
+    delivering = sorted(by_bucket.get(bucket, ()), key=lambda p: p[0])
+    return [arn for arn, _ in delivering], [r for _, r in delivering] or list(every_listing)
+
+
+def _destinations(snapshot: Snapshot, ctx: NormalizeContext
+                  ) -> tuple[dict[str, list[tuple[str, Ref]]], list[Ref]] | CallFailure:
+    """Every scanned trail by the bucket it delivers to, read once per normalisation."""
     directories = [trail_directory(snapshot, ctx, a) for a in accounts_of(snapshot, "cloudtrail")]
     if not directories:
         return not_collected("cloudtrail:DescribeTrails", "no account's trails were read")
@@ -201,7 +212,9 @@ def log_destination_trails(snapshot: Snapshot, ctx: NormalizeContext, bucket: st
         failed = directory.listing_failure()
         if failed is not None:
             return failed
-    delivering = sorted(((t.arn, t.listing) for d in directories for t in d.trails
-                         if t.details.get("S3BucketName") == bucket), key=lambda p: p[0])
-    refs = [r for _, r in delivering] or [r for d in directories for r in d.listing_refs()]
-    return [arn for arn, _ in delivering], refs
+    by_bucket: dict[str, list[tuple[str, Ref]]] = {}
+    for directory in directories:
+        for trail in directory.trails:
+            by_bucket.setdefault(str(trail.details.get("S3BucketName")), []).append(
+                (trail.arn, trail.listing))
+    return by_bucket, [r for d in directories for r in d.listing_refs()]
