@@ -43,3 +43,30 @@ class NormalizeContext:
 
 Normalizer = Callable[[Snapshot, NormalizeContext], Iterator[Resource | Coverage]]
 """A source's normalisation: every resource and listing outcome its records hold."""
+
+
+@dataclass(frozen=True)
+class CollectWindow:
+    """The time span audit logs are searched over: from the start of the audit period to the
+    moment collection began, so log queries are bounded and end."""
+
+    since: dt.datetime
+    until: dt.datetime
+
+
+class ConfigProblem(Exception):
+    """A source's configuration section cannot be used (an environment variable it names is
+    unset, a file it names is missing): ``key`` is the dotted path inside the section."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+# A source package other than AWS (govkit/sources/<name>/__init__.py) exports:
+#   SCHEMA_FILE          path of the JSON Schema of its configuration section
+#   settings_from(section, *, resolve, environ) -> settings   (raises ConfigProblem)
+#   collect(settings, writer, window) -> dict                  (its manifest "sources" entry)
+#   normalize(snapshot, ctx) -> Iterator[Resource | Coverage]  (a Normalizer)
+# and is listed once in govkit/sources/registry.py.
