@@ -28,6 +28,7 @@ from govkit.cli_bundle import (
     KmsOpt, PassEnvOpt, SignKeyOpt, SigstoreOpt, StagingOpt, make_signer, print_report,
     register)
 from govkit.cli_show import register as register_show
+from govkit.checks.interface import period_bounds
 from govkit.config import AwsSection, load_config
 from govkit.errors import EXIT_FAILURES, EXIT_INPUT, EXIT_OK, GovkitError, UsageError
 from govkit.policy import cases, loader
@@ -110,6 +111,16 @@ def _evaluated_at(value: str | None) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
+def _period(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        period_bounds(value)
+    except ValueError as exc:
+        raise UsageError(f"--period: {exc}") from None
+    return value
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("[bold]collecting"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("tasks"), TimeElapsedColumn(), console=err, transient=True)
@@ -183,16 +194,27 @@ def scan_command(
     config: Annotated[Path | None, typer.Option(
         help="Scan configuration file (YAML): the sources to read; flags override it.")]
     = None,
+    period: Annotated[str | None, typer.Option(
+        help="Audit period, a quarter (2026-Q3) or a month (2026-07); default: the "
+             "evaluation time's quarter. Audit logs are read from its start.")] = None,
 ) -> None:
-    """Scan AWS accounts, record every call, evaluate the policies, report (and sign)."""
+    """Scan AWS accounts and the configured identity, HR and roster sources, record every
+    call, evaluate the policies, report (and sign)."""
     _check_format(output)
     _fail_on(fail_on)
     configured = load_config(config) if config is not None else None
     aws_flags = any(v is not None for v in (profile, regions, home_region, accounts, org,
                                             role_name))
-    if configured is not None and configured.aws is None and not aws_flags:
+    if configured is not None and configured.aws is None and not aws_flags and \
+            not configured.sources:
         raise UsageError(f"{config}: the configuration names no source govkit can collect; "
-                         "add an 'aws' section (or give AWS flags such as --regions)")
+                         "add a section such as 'aws', 'okta' or 'hr' (or give AWS flags "
+                         "such as --regions)")
+    if configured is not None and configured.identity_center_region and \
+            configured.aws is None and not aws_flags:
+        raise UsageError(f"{config}: 'identity_center' is collected in the AWS scan; add an "
+                         "'aws' section (or AWS flags)")
+    scan_aws = configured is None or configured.aws is not None or aws_flags
     aws = (configured.aws if configured is not None else None) or AwsSection()
     home = home_region or aws.home_region or "us-east-1"
     profile = profile or aws.profile
@@ -202,12 +224,16 @@ def scan_command(
         profile=profile, home_region=home, regions=_csv(regions) or aws.regions,
         accounts=_csv(accounts) or aws.accounts, org=bool(aws.org if org is None else org),
         role_name=role_name or aws.role_name, external_id=external_id or aws.external_id,
-        workers=workers or aws.workers or 16, max_attempts=max_attempts or aws.max_attempts)
-    settings = dataclasses.replace(_settings(param, phi_tag),
-                                   credential_report_max_age_hours=credential_report_max_age)
+        workers=workers or aws.workers or 16, max_attempts=max_attempts or aws.max_attempts,
+        identity_center_region=configured.identity_center_region if configured else None,
+    ) if scan_aws else None
+    settings = dataclasses.replace(
+        _settings(param, phi_tag), credential_report_max_age_hours=credential_report_max_age,
+        service_accounts=configured.service_accounts if configured else ())
     options = RunOptions(out=out_dir, policy_dirs=tuple(policies or ()), exceptions=exceptions,
-                         settings=settings,
-                         evaluated_at=_evaluated_at(evaluated_at), signer=signer)
+                         settings=settings, evaluated_at=_evaluated_at(evaluated_at),
+                         period=_period(period), signer=signer,
+                         sources=configured.sources if configured else ())
     with _progress_callback() as advance:
         run = scan(request, options, advance)
     raise typer.Exit(_report(run, output, fail_on))

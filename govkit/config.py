@@ -7,13 +7,16 @@ variables that hold them (keys ending in ``_env``); a key that looks like an inl
 refused with that advice. Relative paths resolve from the file's folder. Command-line flags
 override what the file says.
 
-Sections grow with the sources govkit can collect: today ``aws`` (what the AWS flags give)
-and ``timezone``; a section for a source govkit cannot read yet is an unknown key, never
+Sections: ``aws`` (what the AWS flags give) with ``identity_center``, ``timezone``,
+``service_accounts``, and one section per source in govkit.sources.registry, each validated
+by the schema that source ships; a section govkit does not know is an unknown key, never
 silently ignored.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import zoneinfo
 from collections.abc import Iterator, Mapping
@@ -23,7 +26,10 @@ from typing import Any
 
 from govkit import schemas
 from govkit.errors import InputError
+from govkit.people.join import ServiceAccount
 from govkit.policy.yamlfile import JsonPath, YamlDocument, load_yaml, validate
+from govkit.sources.interface import ConfigProblem
+from govkit.sources.registry import SOURCES, SourceKind
 
 # Keys that would put a secret in the file; each has an ``<key>_env`` form.
 _SECRET_KEYS = frozenset({"token", "api_token", "secret", "client_secret", "password",
@@ -48,6 +54,9 @@ class Config:
     path: Path
     timezone: zoneinfo.ZoneInfo | None = None
     aws: AwsSection | None = None
+    identity_center_region: str | None = None
+    service_accounts: tuple[ServiceAccount, ...] = ()
+    sources: tuple[tuple[SourceKind, Any], ...] = ()  # each configured source, its settings
 
     def resolve(self, relative: str) -> Path:
         """A path written in the file, from the file's folder."""
@@ -63,10 +72,42 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
         raise InputError(doc.path, "a configuration file holds one mapping of sections "
                          "(aws, timezone, ...)", line=1)
     _refuse_inline_secrets(doc)
-    validate(doc, schemas.load("config"))
+    validate(doc, config_schema())
     data = doc.data
-    return Config(path=path.resolve(), timezone=_timezone(doc, data.get("timezone")),
-                  aws=_aws(doc, data["aws"], environ) if "aws" in data else None)
+    zone = _timezone(doc, data.get("timezone"))
+    return Config(path=path.resolve(), timezone=zone,
+                  aws=_aws(doc, data["aws"], environ) if "aws" in data else None,
+                  identity_center_region=(data.get("identity_center") or {}).get("region"),
+                  service_accounts=tuple(ServiceAccount(pattern=s["pattern"], owner=s["owner"])
+                                         for s in data.get("service_accounts") or []),
+                  sources=tuple((kind, _source_settings(doc, kind, path, environ, zone))
+                                for kind in SOURCES if kind.section in data))
+
+
+def config_schema() -> dict[str, Any]:
+    """The configuration file's schema: the shipped one, with each source's section schema."""
+    schema = copy.deepcopy(schemas.load("config"))
+    for kind in SOURCES:
+        section = json.loads(kind.module.SCHEMA_FILE.read_text("utf-8"))
+        section.pop("$schema", None)
+        schema["properties"][kind.section] = section
+    return schema
+
+
+def _source_settings(doc: YamlDocument, kind: SourceKind, path: Path,
+                     environ: Mapping[str, str], zone: zoneinfo.ZoneInfo | None) -> Any:
+    def resolve(relative: str) -> Path:
+        return (path.parent / relative).resolve()
+
+    extra = {"default_timezone": zone} if kind.dated else {}
+    try:
+        return kind.module.settings_from(doc.data[kind.section], resolve=resolve,
+                                         environ=environ, **extra)
+    except ConfigProblem as problem:
+        where: JsonPath = (kind.section, *(int(p) if p.isdigit() else p
+                                           for p in problem.key.split(".") if p))
+        raise InputError(doc.path, problem.message, line=doc.line_of(where),
+                         field=".".join(str(p) for p in where)) from None
 
 
 def _walk(value: Any, where: JsonPath) -> Iterator[tuple[JsonPath, str]]:

@@ -76,6 +76,7 @@ class Result:
     failure: Mapping[str, str] | None = None
     exception: Mapping[str, str] | None = None
     resource_name: str = ""
+    facts: Mapping[str, Any] | None = None  # what a check kind measured (auditor data)
     id: str = ""  # default: result_id(rule_id, resource_id)
 
     def __post_init__(self) -> None:
@@ -98,6 +99,8 @@ class Result:
             data["failure"] = dict(self.failure)
         if self.exception is not None:
             data["exception"] = dict(self.exception)
+        if self.facts is not None:
+            data["facts"] = dict(self.facts)
         return data
 
 

@@ -31,6 +31,10 @@ from govkit.sources.aws.tasks import Progress
 from govkit.bundle.errors import SigningError
 from govkit.bundle.sign import sign_run
 from govkit.bundle.signers import Signer
+from govkit.checks.interface import Period, period_bounds
+from govkit.people.join import JoinSettings, ServiceAccount
+from govkit.sources.interface import CollectWindow
+from govkit.sources.registry import SourceKind
 from govkit.errors import InputError, UsageError
 from govkit.inventory.build import build_inventory
 from govkit.inventory.model import CallFailure
@@ -58,6 +62,13 @@ def period_of(moment: dt.datetime) -> str:
     return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
 
 
+def _source_entries(sources: Sequence[tuple[SourceKind, Any]], writer: SnapshotWriter,
+                    window: CollectWindow) -> list[dict[str, Any]]:
+    """Collect every configured source other than AWS into the snapshot; their manifest
+    entries."""
+    return [kind.module.collect(settings, writer, window) for kind, settings in sources]
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunOptions:
     out: Path
@@ -67,6 +78,7 @@ class RunOptions:
     evaluated_at: dt.datetime | None = None
     period: str | None = None
     signer: Signer | None = None
+    sources: tuple[tuple[SourceKind, Any], ...] = ()  # configured sources other than AWS
 
 
 @dataclass(frozen=True)
@@ -103,9 +115,17 @@ def _copy_policies(run_dir: Path, policies: PolicySet, exceptions: Path | None) 
         canonical.write_atomic(run_dir / EXCEPTIONS_FILE, exceptions.read_bytes())
 
 
+def _aws_entry(scope: ScanScope) -> dict[str, Any]:
+    return {"type": "aws", "caller_account": scope.caller_account,
+            "services": list(scope.services), "role_name": scope.role_name,
+            "organization_accounts": list(scope.organization_accounts),
+            "skipped": [dict(s) for s in scope.skipped], "api_calls": scope.api_calls}
+
+
 def _manifest(run_id: str, started: dt.datetime, finished: dt.datetime,
-              evaluated_at: dt.datetime, period: str, scope: ScanScope,
-              settings: Settings, policies: PolicySet) -> dict[str, Any]:
+              evaluated_at: dt.datetime, period: str, scope: ScanScope | None,
+              sources: list[dict[str, Any]], settings: Settings,
+              policies: PolicySet) -> dict[str, Any]:
     return {
         "schema": MANIFEST_SCHEMA,
         "tool": {"name": "govkit", "version": __version__},
@@ -114,28 +134,30 @@ def _manifest(run_id: str, started: dt.datetime, finished: dt.datetime,
         "started_at": canonical.iso_utc(started),
         "finished_at": canonical.iso_utc(finished),
         "evaluated_at": canonical.iso_utc(evaluated_at),
-        "accounts": list(scope.accounts),
-        "regions": list(scope.regions),
-        "sources": [{
-            "type": "aws", "caller_account": scope.caller_account,
-            "services": list(scope.services), "role_name": scope.role_name,
-            "organization_accounts": list(scope.organization_accounts),
-            "skipped": [dict(s) for s in scope.skipped], "api_calls": scope.api_calls,
-        }],
+        "accounts": list(scope.accounts) if scope else [],
+        "regions": list(scope.regions) if scope else [],
+        "sources": ([_aws_entry(scope)] if scope else []) + sources,
         "settings": settings.to_json(),
         "policies": {"rules": len(policies.rules), "catalogue": policies.catalogue.id,
                      "dir": "policies"},
     }
 
 
-def scan(request: ScanRequest, options: RunOptions, progress: Progress | None = None,
+def scan(request: ScanRequest | None, options: RunOptions, progress: Progress | None = None,
          on_collected: Callable[[], None] | None = None) -> Run:
-    """Collect, record, evaluate; returns the completed run directory."""
+    """Collect (AWS when ``request`` is given, and every configured source), record,
+    evaluate; returns the completed run directory."""
     policies = load_policy_set(options.policy_dirs)
     check_parameters(policies, options.settings)
     if options.exceptions is not None:
         load_exceptions(options.exceptions)  # fail on a bad file before scanning
-    check_request(request)
+    if request is not None:
+        check_request(request)
+    if request is None and not options.sources:
+        raise UsageError("nothing to scan: give AWS options or a configuration file that "
+                         "names a source")
+    period = options.period or period_of(options.evaluated_at or dt.datetime.now(dt.timezone.utc))
+    period_start, _ = period_bounds(period)
     if options.out.exists() and not options.out.is_dir():
         raise UsageError(f"--out {options.out} is a file, not a folder")
     started = dt.datetime.now(dt.timezone.utc)
@@ -144,7 +166,9 @@ def scan(request: ScanRequest, options: RunOptions, progress: Progress | None = 
     partial = options.out / f".{run_id}.partial"
     try:
         writer = SnapshotWriter(partial)
-        scope = plan_and_run(request, writer, progress)
+        window = CollectWindow(since=min(period_start, started), until=started)
+        entries = _source_entries(options.sources, writer, window)
+        scope = plan_and_run(request, writer, progress) if request is not None else None
         writer.write_index()
         if on_collected is not None:
             on_collected()
@@ -152,7 +176,7 @@ def scan(request: ScanRequest, options: RunOptions, progress: Progress | None = 
         evaluated_at = options.evaluated_at or finished
         _copy_policies(partial, policies, options.exceptions)
         manifest = _manifest(run_id, started, finished, evaluated_at,
-                             options.period or period_of(evaluated_at), scope,
+                             options.period or period_of(evaluated_at), scope, entries,
                              options.settings, policies)
         canonical.write_json(partial / MANIFEST, manifest)
         evaluation = write_results(partial)
@@ -224,7 +248,11 @@ def settings_from(manifest: dict[str, Any]) -> Settings:
                     phi_tag_values=tuple(stored.get("phi_tag_values") or ("phi",)),
                     parameters=stored.get("parameters") or {},
                     credential_report_max_age_hours=int(
-                        stored.get("credential_report_max_age_hours", 4)))
+                        stored.get("credential_report_max_age_hours", 4)),
+                    service_accounts=tuple(
+                        ServiceAccount(pattern=s["pattern"], owner=s["owner"])
+                        for s in stored.get("service_accounts") or []),
+                    employee_id_tag=stored.get("employee_id_tag", "employee_id"))
 
 
 def evaluate_run(run_dir: Path) -> tuple[dict[str, Any], Evaluation]:
@@ -240,16 +268,23 @@ def evaluate_run(run_dir: Path) -> tuple[dict[str, Any], Evaluation]:
     exceptions: tuple[RiskException, ...] = ()
     if (run_dir / EXCEPTIONS_FILE).is_file():
         exceptions = load_exceptions(run_dir / EXCEPTIONS_FILE)
-    source = (manifest.get("sources") or [{}])[0]
+    source: dict[str, Any] = next((s for s in manifest.get("sources") or []
+                                   if s.get("type") == "aws"), {})
     own = set(manifest.get("accounts") or []) | set(source.get("organization_accounts") or [])
     snapshot = Snapshot.open(run_dir)
     inventory = build_inventory(
         snapshot, own, source.get("skipped") or [], regions=manifest.get("regions") or (),
         collection_started=manifest_time(manifest, "started_at", run_dir),
-        credential_report_max_age=dt.timedelta(hours=settings.credential_report_max_age_hours))
+        credential_report_max_age=dt.timedelta(hours=settings.credential_report_max_age_hours),
+        people=JoinSettings(service_accounts=settings.service_accounts),
+        employee_id_tag=settings.employee_id_tag)
+    try:
+        period = Period.parse(str(manifest.get("period")))
+    except ValueError as exc:
+        raise InputError(str(run_dir / MANIFEST), str(exc), field="period") from None
     evaluation = evaluate_all(rules, inventory,
                               now=manifest_time(manifest, "evaluated_at", run_dir),
-                              settings=settings, exceptions=exceptions,
+                              period=period, settings=settings, exceptions=exceptions,
                               failed_calls=[CallFailure.from_entry(e)
                                             for e in failed_calls(snapshot)])
     return manifest, evaluation

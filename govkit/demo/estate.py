@@ -8,7 +8,9 @@ area; the modules that build each part list them:
 - `estate_storage`: KMS keys, S3 buckets, the account public access block, CloudTrail;
 - `estate_compute`: EBS, RDS, DynamoDB;
 - `estate_iam`: users, groups, roles, policies, the password policy;
-- `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals.
+- `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
+- `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
+  the summary, and not scaled: a handful of named people).
 
 `scale` multiplies the units (see `govkit.demo.names`): each region gets `scale` regional units,
 the account `scale` IAM and Secure Browser units. Per-region and account singletons (the VPC and
@@ -37,6 +39,7 @@ from govkit.demo.estate_compute import (
     seed_unit_rds,
 )
 from govkit.demo.estate_iam import seed_password_policy, seed_unit_iam
+from govkit.demo.estate_identity import seed_identity_center
 from govkit.demo.estate_storage import (
     seed_account_public_access_block,
     seed_cloudtrail,
@@ -68,8 +71,8 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "cloudtrail", "ds", "dynamodb", "ec2", "iam", "kms", "rds", "s3", "s3control",
-    "workspaces", "workspaces-web",
+    "cloudtrail", "ds", "dynamodb", "ec2", "iam", "identitystore", "kms", "rds", "s3",
+    "s3control", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -156,6 +159,7 @@ def _run(pool: ThreadPoolExecutor, ctx: SeedContext) -> Counts:
         region: pool.submit(seed_region_directories, ctx, region) for region in ctx.regions
     }
     singletons = pool.submit(_seed_account_singletons, ctx)
+    identity_center = pool.submit(seed_identity_center, ctx)
     counts = Counts()
     directories: dict[str, RegionDirectories] = {}
     for region, future in region_setup.items():
@@ -168,6 +172,7 @@ def _run(pool: ThreadPoolExecutor, ctx: SeedContext) -> Counts:
     ]
     units += [pool.submit(_seed_account_unit, ctx, unit) for unit in range(ctx.scale)]
     counts += _gather([singletons, *units])
+    identity_center.result()
     # Last, so that the first region's existing volumes predate default encryption.
     enable_ebs_default_encryption(ctx)
     return counts

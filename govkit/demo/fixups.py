@@ -32,13 +32,21 @@ WorkSpaces, in every region where the directories exist:
 
 AWS returns `WorkspaceAccessProperties` as `DeviceType*` keys with `ALLOW` or `DENY`; these keep
 moto's eight keys (`DeviceTypeWorkSpacesThinClient`, newer in the AWS model, is not added).
+
+IAM Identity Center, for the users of `govkit.demo.estate_identity.PEOPLE`: moto's identity
+store keeps none of `UserStatus`, `ExternalIds`, `CreatedAt` and the enterprise extension
+(`Extensions`), which SCIM provisioning sets in AWS, and `UpdateUser` is not implemented. The
+identity store backend of each region holding those users is made to answer `ListUsers` with
+them: `UserStatus` ENABLED, or DISABLED for the leaver `grace.lim`; `ExternalIds` the person's
+HR id (`M-1001`, ..., `NB-2001`) from their HR system's issuer; `CreatedAt` 200 to 730 days ago;
+`employeeNumber` the HR id (except `grace.lim`'s, who has no extension).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govkit.demo.names import (
     AGENTS_PER_UNIT,
@@ -52,10 +60,12 @@ from govkit.demo.names import (
     service_user,
     staff_user,
 )
+from govkit.demo.estate_identity import PEOPLE, IdentityCenterPerson
 from govkit.errors import UsageError
 
 if TYPE_CHECKING:
     from moto.iam.models import IAMBackend, User
+    from moto.identitystore.models import IdentityStoreBackend
     from moto.workspaces.models import WorkSpaceDirectory
 
 _STAFF_CREATED_DAYS = 730
@@ -179,8 +189,47 @@ def _fix_workspaces_directories() -> int:
     return fixed
 
 
+def _scim_fields(person: IdentityCenterPerson, now: dt.datetime) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "UserStatus": person.status,
+        "ExternalIds": [{"Issuer": person.issuer, "Id": person.hr_id}],
+        "CreatedAt": (now - dt.timedelta(days=person.created_days)).timestamp(),
+    }
+    if person.employee_number:
+        fields["Extensions"] = {
+            "aws:identitystore:enterprise": {"employeeNumber": person.hr_id}}
+    return fields
+
+
+def _answer_with(backend: IdentityStoreBackend, fields: dict[str, dict[str, Any]]) -> None:
+    """Make this backend's ListUsers add ``fields`` (by UserId) to the users it lists."""
+    listed = type(backend).list_users  # moto's own, paginated: returns (users, next token)
+
+    def list_users(*args: Any, **kwargs: Any) -> tuple[list[dict[str, Any]], Any]:
+        users, token = listed(backend, *args, **kwargs)
+        return [{**user, **fields.get(user["UserId"], {})} for user in users], token
+
+    backend.list_users = list_users  # type: ignore[method-assign]
+
+
+def _fix_identity_center(now: dt.datetime) -> int:
+    from moto.identitystore.models import identitystore_backends
+
+    people = {person.user_name: person for person in PEOPLE}
+    fixed = 0
+    for backend in list(identitystore_backends[DEMO_ACCOUNT].values()):
+        fields = {user.UserId: _scim_fields(people[user.UserName], now)
+                  for store in list(backend.identity_stores.values())
+                  for user in list(store.users.values()) if user.UserName in people}
+        if fields:
+            _answer_with(backend, fields)
+            fixed += len(fields)
+    return fixed
+
+
 def apply_backend_fixups(*, now: dt.datetime, scale: int = 1) -> None:
-    """Back-date IAM credentials and set WorkSpaces device access, as the docstring lists."""
+    """Back-date IAM credentials, set WorkSpaces device access and Identity Center user
+    status, as the docstring lists."""
     if now.tzinfo is None:
         raise UsageError("apply_backend_fixups needs a timezone-aware 'now'")
     try:
@@ -193,6 +242,10 @@ def apply_backend_fixups(*, now: dt.datetime, scale: int = 1) -> None:
     if _fix_workspaces_directories() == 0:
         raise UsageError(
             "no demo WorkSpaces directory in this process's moto backend: seed the estate first"
+        )
+    if _fix_identity_center(now) == 0:
+        raise UsageError(
+            "no demo Identity Center user in this process's moto backend: seed the estate first"
         )
 
 

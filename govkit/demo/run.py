@@ -63,14 +63,21 @@ def run_demo(out: Path, *, scale: int = 1,
              progress: Callable[[int, int], None] | None = None) -> Run:
     from govkit.demo.estate import DEMO_REGIONS, seed_estate
     from govkit.demo.fixups import apply_backend_fixups
+    from govkit.demo.names import home_region
     from govkit.demo.server import MotoServer
 
+    from govkit.demo.identity import identity_side
+
     now = dt.datetime.now(dt.timezone.utc)
-    with MotoServer() as server, aws_environment(server.endpoint_url):
+    with MotoServer() as server, aws_environment(server.endpoint_url), \
+            identity_side(out, now) as identity:
         seed_estate(server.endpoint_url, scale=scale, now=now)
         apply_backend_fixups(now=now, scale=scale)
-        request = ScanRequest(regions=DEMO_REGIONS, home_region=DEMO_REGIONS[0])
+        request = ScanRequest(regions=DEMO_REGIONS, home_region=DEMO_REGIONS[0],
+                              identity_center_region=home_region(DEMO_REGIONS))
         signer = KeySigner(keys.load_private(demo_key(out)))
-        options = RunOptions(out=out, exceptions=demo_exceptions(), settings=Settings(),
-                             signer=signer)
+        settings = Settings(service_accounts=identity.config.service_accounts)
+        options = RunOptions(out=out, exceptions=demo_exceptions(), settings=settings,
+                             signer=signer, period=identity.people.period.name,
+                             sources=identity.config.sources)
         return scan(request, options, progress)

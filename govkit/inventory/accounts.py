@@ -51,6 +51,10 @@ ACCOUNT_ITEM_FIELDS: dict[str, tuple[str, ...]] = {
     "MfaFactors": ("Type", "PhishingResistant"),
 }
 
+ACCOUNT_TYPES = ("okta.user", "entra.user", "google.user", "aws.identitystore.user",
+                 "aws.iam.user", "aws.workspaces.workspace")
+"""Resource types that are accounts (a source adding one lists it here)."""
+
 PERSON_RECORD_TYPES = ("hr.person", "vendor.agent")
 """Resource types that say a person exists and whether they left (HR files, vendor rosters)."""
 

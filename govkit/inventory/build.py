@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from govkit.inventory.accounts import PERSON_RECORD_TYPES
 from govkit.inventory.model import Coverage, Inventory, Resource
+from govkit.people.join import ACCOUNT, JoinSettings, is_account, join
+from govkit.people.roles import RoleMatrix
 from govkit.snapshot import Snapshot
 from govkit.sources.interface import DEFAULT_REPORT_MAX_AGE, NormalizeContext
 from govkit.sources.registry import NORMALIZERS
@@ -15,12 +18,16 @@ def build_inventory(snapshot: Snapshot, own_accounts: Iterable[str],
                     skipped: Iterable[Mapping[str, str]] = (), *,
                     regions: Iterable[str] = (),
                     collection_started: dt.datetime | None = None,
-                    credential_report_max_age: dt.timedelta = DEFAULT_REPORT_MAX_AGE
+                    credential_report_max_age: dt.timedelta = DEFAULT_REPORT_MAX_AGE,
+                    people: JoinSettings | None = None, employee_id_tag: str = "employee_id"
                     ) -> Inventory:
+    """Every source's resources, then people joined from them (``person`` resources, and
+    every account's reconciliation state), also listed together as ``identity.account``."""
     ctx = NormalizeContext(own_accounts=frozenset(own_accounts),
                            scanned_regions=frozenset(regions), skipped=tuple(skipped),
                            collection_started=collection_started,
-                           credential_report_max_age=credential_report_max_age)
+                           credential_report_max_age=credential_report_max_age,
+                           employee_id_tag=employee_id_tag)
     resources: list[Resource] = []
     coverage: list[Coverage] = []
     for normalizer in NORMALIZERS:
@@ -29,4 +36,15 @@ def build_inventory(snapshot: Snapshot, own_accounts: Iterable[str],
                 coverage.append(item)
             else:
                 resources.append(item)
-    return Inventory.of(resources, coverage)
+    if not any(c.type in PERSON_RECORD_TYPES for c in coverage):
+        # no HR export or roster: no people to join, but every account is still listed
+        # together, for the checks that need no owner (dormancy, MFA)
+        alone = join(resources, coverage, JoinSettings(), None, reconcile=False)
+        reviewed = {a.id: a for a in alone.accounts}
+        return Inventory.of([reviewed.get(r.id, r) for r in resources],
+                            [*coverage, *alone.coverage], groups={ACCOUNT: alone.accounts})
+    joined = join(resources, coverage, people or JoinSettings(), RoleMatrix.of(resources))
+    accounts = {a.id: a for a in joined.accounts}
+    everything = [accounts.get(r.id, r) if is_account(r) else r for r in resources]
+    return Inventory.of([*everything, *joined.persons], [*coverage, *joined.coverage],
+                        groups={ACCOUNT: joined.accounts})

@@ -221,11 +221,16 @@ class Inventory:
     _by_type: Mapping[str, tuple[Resource, ...]] = field(default_factory=_empty, repr=False)
 
     @classmethod
-    def of(cls, resources: Iterable[Resource], coverage: Iterable[Coverage]) -> Inventory:
+    def of(cls, resources: Iterable[Resource], coverage: Iterable[Coverage],
+           groups: Mapping[str, Iterable[Resource]] | None = None) -> Inventory:
+        """``groups``: further types that name resources of several types (every account,
+        whatever system it lives in, is also an ``identity.account``)."""
         ordered = tuple(sorted(resources, key=lambda r: (r.type, r.id)))
         grouped: dict[str, list[Resource]] = defaultdict(list)
         for resource in ordered:
             grouped[resource.type].append(resource)
+        for name, members in (groups or {}).items():
+            grouped[name] = sorted(members, key=lambda r: r.id)
         cover = tuple(sorted(set(coverage), key=lambda c: (c.type, c.account, c.region,
                                                             c.failure is None)))
         return cls(ordered, cover, MappingProxyType({k: tuple(v) for k, v in grouped.items()}))

@@ -6,12 +6,15 @@ is NOT_APPLICABLE only where the listing call succeeded.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from govkit.checks.interface import Period, load_check
 from govkit.inventory.model import CallFailure, Coverage, Inventory, Resource
+from govkit.people.join import ServiceAccount
 from govkit.policy import templates
 from govkit.policy.conditions import WHOLE_DOCUMENT, Outcome, evaluate, searcher
 from govkit.policy.exceptions import RiskException
@@ -27,6 +30,8 @@ class Settings:
     phi_tag_values: tuple[str, ...] = ("phi",)
     parameters: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     credential_report_max_age_hours: int = 4
+    service_accounts: tuple[ServiceAccount, ...] = ()  # accounts no person owns, by design
+    employee_id_tag: str = "employee_id"  # the IAM user tag holding the HR id
 
     def is_phi(self, tags: Mapping[str, str]) -> bool:
         value = tags.get(self.phi_tag_key)
@@ -36,7 +41,9 @@ class Settings:
     def to_json(self) -> dict[str, object]:
         return {"phi_tag_key": self.phi_tag_key, "phi_tag_values": list(self.phi_tag_values),
                 "parameters": {k: dict(v) for k, v in sorted(self.parameters.items())},
-                "credential_report_max_age_hours": self.credential_report_max_age_hours}
+                "credential_report_max_age_hours": self.credential_report_max_age_hours,
+                "service_accounts": [s.to_json() for s in self.service_accounts],
+                "employee_id_tag": self.employee_id_tag}
 
 
 def _failed_read(resource: Resource, fields: frozenset[str]) -> CallFailure | None:
@@ -96,8 +103,11 @@ def in_scope(rule: Rule, resource: Resource, settings: Settings,
 
 
 def judge(rule: Rule, resource: Resource, *, settings: Settings,
-          now: dt.datetime) -> Result | None:
-    """The result of ``rule`` on one resource, or None when the resource is out of scope."""
+          now: dt.datetime, period: Period | None = None) -> Result | None:
+    """The result of ``rule`` on one resource, or None when the resource is out of scope.
+    ``period``: the audit period (default: the evaluation time's calendar quarter)."""
+    if rule.check is not None:
+        return judge_by_check(rule, resource, now, period or Period.quarter_of(now))
     scoped = in_scope(rule, resource, settings, now)
     if isinstance(scoped, CallFailure):
         return _error(rule, resource, scoped, "tell whether the rule applies")
@@ -114,6 +124,32 @@ def judge(rule: Rule, resource: Resource, *, settings: Settings,
                       message=rule.title + said)
     return Result(**_base(rule, resource), status=Status.FAIL,  # type: ignore[arg-type]
                   message=("; ".join(outcome.reasons) or f"not met: {rule.title}") + said)
+
+
+def judge_by_check(rule: Rule, resource: Resource, now: dt.datetime,
+                   period: Period) -> Result | None:
+    """A rule judged by a built-in check kind: ERROR when an attribute it reads failed,
+    else what the check kind says, with the records of the values it judged on."""
+    kind = load_check(rule.check or "")
+    applies = getattr(kind, "applies", None)
+    if applies is not None and not applies(resource, rule.parameters):
+        return None
+    failed = _failed_read(resource, rule.reads)
+    if failed is not None:
+        return _error(rule, resource, failed, "evaluate")
+    verdict = kind.judge(resource, now=now, period=period, params=rule.parameters)
+    if verdict is None:
+        return None
+    records = tuple(RecordRef(name, ref.file, ref.pointer, ref.row)
+                    for name, ref in resource.refs_for(verdict.reads))
+    base = _base(rule, resource) | {"records": records, "facts": dict(verdict.facts) or None}
+    if verdict.failure is not None:
+        base["records"] = records + _failure_records(verdict.failure, verdict.reads[0]
+                                                     if verdict.reads else "")
+        return Result(**base, status=Status.ERROR,  # type: ignore[arg-type]
+                      message=verdict.message, failure=verdict.failure.to_json())
+    status = Status.PASS if verdict.passed else Status.FAIL
+    return Result(**base, status=status, message=verdict.message)  # type: ignore[arg-type]
 
 
 MAX_ITEMS_NAMED = 20
@@ -154,10 +190,23 @@ def outcome_of(rule: Rule, document: Mapping[str, Any], now: dt.datetime) -> Out
     return Outcome(False, tuple(shown))
 
 
+_UNCONFIGURED = {"person": "no HR export or vendor roster",
+                 "identity.account": "no identity provider or account source"}
+
+
 def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
                       judged_accounts: set[str]) -> Iterator[Result]:
     common = {"rule_id": rule.id, "severity": rule.severity,
               "resource_type": rule.resource_type, "controls": rule.controls}
+    if not coverage and not rule.resource_type.startswith("aws."):
+        # a source the run was not configured to read (no HR export, no identity provider):
+        # nothing failed, the question was not asked
+        yield Result(**common, status=Status.NOT_APPLICABLE,  # type: ignore[arg-type]
+                     resource_id="*", account="*", region="*", evidence=("manifest.json",),
+                     records=(RecordRef(LISTING, "manifest.json", "/sources"),),
+                     message=f"not evaluated: {_UNCONFIGURED.get(rule.resource_type, 'its source')}"
+                             " is not configured in this run (the manifest lists the sources)")
+        return
     if not coverage:
         yield Result(**common, status=Status.ERROR, resource_id="*",  # type: ignore[arg-type]
                      account="*", region="*",
@@ -188,15 +237,53 @@ def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
 
 
 def evaluate_rule(rule: Rule, inventory: Inventory, *, settings: Settings,
-                  now: dt.datetime) -> Iterator[Result]:
+                  now: dt.datetime, period: Period | None = None) -> Iterator[Result]:
     judged_accounts: set[str] = set()
-    for resource in inventory.of_type(rule.resource_type):
-        result = judge(rule, resource, settings=settings, now=now)
+    judged: Iterable[Result | None] = (judge(rule, resource, settings=settings, now=now,
+                                             period=period)
+              for resource in inventory.of_type(rule.resource_type))
+    if rule.check is not None:
+        judged = collapse_shared_failures(rule, judged)
+    for result in judged:
         if result is not None:
-            judged_accounts.add(resource.account)
+            judged_accounts.add(result.account)
             yield result
     yield from _coverage_results(rule, inventory.coverage_of(rule.resource_type),
                                  judged_accounts)
+
+
+SHARED_FAILURE_MIN = 2
+
+
+def collapse_shared_failures(rule: Rule, results: Iterable[Result | None]
+                             ) -> Iterator[Result | None]:
+    """A source that lacks some data for everyone (a tenant without the licence for sign-in
+    activity, a token without the log-read scope) is one ERROR naming the failed call and
+    how many it leaves unjudged, not one per person."""
+    errors: dict[tuple[str, str], list[Result]] = {}
+    for result in results:
+        if result is not None and result.status is Status.ERROR and result.failure and \
+                result.failure.get("file"):
+            errors.setdefault((result.failure["file"], result.failure["call"]),
+                              []).append(result)
+            continue
+        yield result
+    for (_file, call), group in sorted(errors.items()):
+        if len(group) < SHARED_FAILURE_MIN:
+            yield from group
+            continue
+        first = group[0]
+        names = sorted({r.resource_name or r.resource_id for r in group})
+        shown = ", ".join(names[:MAX_ITEMS_NAMED]) + \
+            (f" and {len(names) - MAX_ITEMS_NAMED} more" if len(names) > MAX_ITEMS_NAMED else "")
+        failure = first.failure or {}
+        yield dataclasses.replace(
+            first, resource_id=f"{failure.get('operation', call)}:{first.account}",
+            resource_name=call, resource_type=rule.resource_type, id="", facts=None,
+            message=(f"cannot judge {len(group)} {rule.resource_type} resources ({shown}): "
+                     f"{call} failed with {failure.get('code')}"
+                     + (f": {failure['message']}" if failure.get("message") else "")),
+            records=first.records[-1:])
 
 
 def _apply_exceptions(results: Iterable[Result], exceptions: Sequence[RiskException],
@@ -230,11 +317,12 @@ def _apply_exceptions(results: Iterable[Result], exceptions: Sequence[RiskExcept
 
 def evaluate_all(rules: Sequence[Rule], inventory: Inventory, *, now: dt.datetime,
                  settings: Settings, exceptions: Sequence[RiskException] = (),
-                 failed_calls: Sequence[CallFailure] = ()) -> Evaluation:
+                 failed_calls: Sequence[CallFailure] = (),
+                 period: Period | None = None) -> Evaluation:
     if now.tzinfo is None:
         raise ValueError("the evaluation time must be timezone-aware")
     results = [r for rule in rules for r in
-               evaluate_rule(rule, inventory, settings=settings, now=now)]
+               evaluate_rule(rule, inventory, settings=settings, now=now, period=period)]
     results, expired, used = _apply_exceptions(results, exceptions, now)
     unused = [e for e in exceptions if e not in used]
     return Evaluation(results=sorted_results(results),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from govkit import schemas
+from govkit.checks.interface import UnknownCheck, load_check
 from govkit.errors import InputError
 from govkit.policy import templates
 from govkit.policy.conditions import WHOLE_DOCUMENT, Condition, check_key, compile_key, key_roots
@@ -224,12 +225,15 @@ def load_rule(path: Path, area: str) -> Rule:
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
         raise InputError(doc.path, "a rule file must hold one mapping (id, title, ...)", line=1)
+    _assert_or_check(doc)
     validate(doc, schemas.load("rule"))
     data = doc.data
     if data["id"] != path.stem:
         raise InputError(doc.path, f"rule id '{data['id']}' must match the file name "
                          f"'{path.stem}'", line=doc.line_of(("id",)), field="id")
     declarations = _declarations(doc)
+    if "check" in data:
+        return _check_rule(doc, path, area, declarations)
     scope = data.get("scope") or {}
     _check_condition(doc, data["assert"], ("assert",), declarations)
     if scope.get("where"):
@@ -243,6 +247,62 @@ def load_rule(path: Path, area: str) -> Rule:
                 controls=tuple(data["controls"]), description=data.get("description", ""),
                 scope_phi=bool(scope.get("phi", False)), scope_where=scope.get("where"),
                 for_each=for_each, declarations=declarations,
+                parameters={name: p.default for name, p in declarations.items()},
+                tests=data["tests"], path=doc.path, text=path.read_bytes())
+
+
+def _assert_or_check(doc: YamlDocument) -> None:
+    """Exactly one of ``assert`` (declarative) and ``check`` (a built-in check kind)."""
+    has = [key for key in ("assert", "check") if key in doc.data]
+    if not has:
+        raise InputError(doc.path, "a rule needs 'assert' (an assertion over the resource) or "
+                         "'check' (a built-in check kind)", line=1)
+    if has == ["assert", "check"]:
+        raise InputError(doc.path, "a rule has either 'assert' or 'check', not both",
+                         line=doc.line_of(("check",)), field="check")
+    if "check" in doc.data:
+        for key in ("for_each", "scope"):
+            if key in doc.data:
+                raise InputError(doc.path, f"'{key}' belongs to assertions; a check kind "
+                                 "decides itself which resources it judges",
+                                 line=doc.line_of((key,)), field=key)
+
+
+def _check_rule(doc: YamlDocument, path: Path, area: str,
+                declarations: Mapping[str, Parameter]) -> Rule:
+    """A rule judged by a built-in check kind: its resource type and parameters must be the
+    ones the check kind takes."""
+    data = doc.data
+    try:
+        kind = load_check(data["check"])
+    except UnknownCheck as exc:
+        raise InputError(doc.path, str(exc), line=doc.line_of(("check",)),
+                         field="check") from None
+    if data["resource"] != kind.RESOURCE:
+        raise InputError(doc.path, f"check kind '{data['check']}' judges {kind.RESOURCE}, "
+                         f"not {data['resource']}", line=doc.line_of(("resource",)),
+                         field="resource")
+    wanted, declared = dict(kind.PARAMETERS), set(declarations)
+    for name in sorted(set(wanted) ^ declared):
+        where = ("parameters", name) if name in declared else ("parameters",)
+        problem = (f"check kind '{data['check']}' takes no parameter '{name}' (it takes: "
+                   f"{', '.join(sorted(wanted)) or 'none'})" if name in declared else
+                   f"check kind '{data['check']}' needs parameter '{name}' declared "
+                   f"(type {wanted[name].value})")
+        raise InputError(doc.path, problem, line=doc.line_of(where) if "parameters" in data
+                         else 1, field=".".join(str(p) for p in where))
+    for name, declaration in declarations.items():
+        if declaration.type is not wanted[name]:
+            raise InputError(doc.path, f"parameter '{name}' of check kind '{data['check']}' "
+                             f"is of type {wanted[name].value}",
+                             line=doc.line_of(("parameters", name, "type")),
+                             field=f"parameters.{name}.type")
+    _check_case_parameters(doc, declarations)
+    return Rule(id=data["id"], area=area, title=data["title"],
+                resource_type=data["resource"], severity=Severity.parse(data["severity"]),
+                assertion={}, check=data["check"], remediation=data["remediation"],
+                controls=tuple(data["controls"]), description=data.get("description", ""),
+                declarations=declarations,
                 parameters={name: p.default for name, p in declarations.items()},
                 tests=data["tests"], path=doc.path, text=path.read_bytes())
 

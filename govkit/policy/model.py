@@ -66,13 +66,17 @@ class Rule:
     declarations: Mapping[str, Parameter] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)  # name -> value in use
     tests: Mapping[str, Any] = field(default_factory=dict)
+    check: str | None = None  # a built-in check kind (govkit/checks/<check>.py) judges
     path: str = ""
     text: bytes = b""
 
     @cached_property
     def reads(self) -> frozenset[str]:
         """Top-level attributes the rule judges: with for_each, the list it walks (the
-        assertion's keys are relative to each item)."""
+        assertion's keys are relative to each item); for a check kind, what it declares."""
+        if self.check is not None:
+            from govkit.checks.interface import load_check
+            return frozenset(load_check(self.check).READS)
         if self.for_each is not None:
             return key_roots(self.for_each.items)
         return root_fields(self.assertion)
@@ -103,5 +107,6 @@ class Rule:
     def summary(self) -> dict[str, Any]:
         return {"title": self.title, "area": self.area, "severity": self.severity.label,
                 "resource_type": self.resource_type, "controls": list(self.controls),
+                **({"check": self.check} if self.check else {}),
                 "remediation": self.remediation.strip(),
                 "parameters": dict(self.parameters)}

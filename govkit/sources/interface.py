@@ -32,6 +32,8 @@ class NormalizeContext:
     skipped: tuple[Mapping[str, str], ...] = ()  # (account, region, service) not offered
     collection_started: dt.datetime | None = None
     credential_report_max_age: dt.timedelta = DEFAULT_REPORT_MAX_AGE
+    # the IAM user tag whose value is the person's HR id (people are joined on it)
+    employee_id_tag: str = "employee_id"
     shared: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False)
 
     def once(self, name: str, account: str, build: Callable[[], Any]) -> Any:
@@ -66,7 +68,9 @@ class ConfigProblem(Exception):
 
 # A source package other than AWS (govkit/sources/<name>/__init__.py) exports:
 #   SCHEMA_FILE          path of the JSON Schema of its configuration section
-#   settings_from(section, *, resolve, environ) -> settings   (raises ConfigProblem)
+#   settings_from(section, *, resolve, environ[, default_timezone]) -> settings
+#                        (raises ConfigProblem; sources reading date-only values take the
+#                        configuration's time zone and are marked ``dated`` in the registry)
 #   collect(settings, writer, window) -> dict                  (its manifest "sources" entry)
 #   normalize(snapshot, ctx) -> Iterator[Resource | Coverage]  (a Normalizer)
 # and is listed once in govkit/sources/registry.py.

@@ -52,7 +52,10 @@ def test_every_pointer_of_every_result_names_a_value_in_its_snapshot_file(
     for result in results:
         assert result["records"] or result["status"] == "ERROR", result
         for record in result["records"]:
-            assert record["file"].startswith("snapshots/"), record
+            # a source the run was not configured to read points at the manifest's sources
+            assert record["file"].startswith("snapshots/") or \
+                record == {"attribute": "*", "file": "manifest.json", "pointer": "/sources"}, \
+                record
             if record["file"] not in files:
                 files[record["file"]] = json.loads((demo_run.path / record["file"]).read_bytes())
             value = rfc6901(files[record["file"]], record["pointer"])

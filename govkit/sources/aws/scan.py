@@ -12,7 +12,7 @@ import boto3
 from govkit.sources.aws import session as sessions
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    cloudtrail, dynamodb, ec2, iam, kms, rds, s3, workspaces, workspaces_web)
+    cloudtrail, dynamodb, ec2, iam, identitycenter, kms, rds, s3, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
 from govkit.snapshot import GLOBAL_REGION, SnapshotWriter
@@ -28,6 +28,7 @@ class AwsService(enum.StrEnum):
     CLOUDTRAIL = "cloudtrail"
     WORKSPACES = "workspaces"
     WORKSPACES_WEB = "workspaces-web"
+    IDENTITY_CENTER = "identitycenter"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -37,8 +38,12 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.DYNAMODB: dynamodb.collect, AwsService.CLOUDTRAIL: cloudtrail.collect,
     AwsService.WORKSPACES: workspaces.collect,
     AwsService.WORKSPACES_WEB: workspaces_web.collect,
+    AwsService.IDENTITY_CENTER: identitycenter.collect,
 }
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3})
+# collected once per scan, in the caller's account and a region of their own (the request's
+# identity_center_region), and only when that region is given
+ORGANIZATION_SERVICES = frozenset({AwsService.IDENTITY_CENTER})
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}", re.ASCII)
 _OPTED_OUT = "not-opted-in"
 
@@ -55,6 +60,13 @@ class ScanRequest:
     workers: int = 16
     max_attempts: int | None = None  # None: AWS_MAX_ATTEMPTS / the profile, else the default
     services: tuple[AwsService, ...] = tuple(AwsService)
+    # where the organisation's IAM Identity Center instance lives; None: not collected
+    identity_center_region: str | None = None
+
+    def collected_services(self) -> tuple[AwsService, ...]:
+        """The services this request collects: Identity Center only with its region."""
+        return tuple(s for s in self.services if s not in ORGANIZATION_SERVICES
+                     or self.identity_center_region is not None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +82,7 @@ class ScanScope:
     api_calls: int = 0
     tasks: int = 0
     organization_accounts: tuple[str, ...] = field(default=())
+    identity_center_region: str | None = None
 
 
 def _org_accounts(base: sessions.AccountSession, writer: SnapshotWriter,
@@ -139,7 +152,10 @@ def _targets(request: ScanRequest, base: boto3.Session, base_account: str,
 
 def check_request(request: ScanRequest) -> None:
     """What can be checked without calling AWS; fails before anything is created."""
-    bad = [r for r in (*request.regions, request.home_region) if not _REGION.fullmatch(r)]
+    named = [*request.regions, request.home_region]
+    if request.identity_center_region is not None:
+        named.append(request.identity_center_region)
+    bad = [r for r in named if not _REGION.fullmatch(r)]
     if bad:
         raise UsageError(f"not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")
     if request.accounts and request.org:
@@ -161,10 +177,12 @@ def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
     home = targets[0] if targets[0].account == base_account else \
         sessions.AccountSession(base_account, base, retry=retry)
     regions = _regions(home, writer, request.home_region, request.regions)
-    tasks: list[Task] = []
+    tasks = _organization_tasks(request, home, writer)
     skipped: list[dict[str, str]] = []
     for target in targets:
         for service in request.services:
+            if service in ORGANIZATION_SERVICES:
+                continue
             collect = COLLECTORS[service]
             if service in GLOBAL_SERVICES:
                 scope = ServiceScope(target, request.home_region, writer, label=GLOBAL_REGION,
@@ -182,10 +200,23 @@ def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
     return ScanScope(caller_account=base_account,
                      accounts=tuple(sorted(t.account for t in targets)),
                      regions=tuple(sorted(regions)),
-                     services=tuple(s.value for s in request.services),
+                     services=tuple(s.value for s in request.collected_services()),
                      skipped=tuple(skipped), role_name=request.role_name,
                      api_calls=writer.call_count, tasks=ran,
-                     organization_accounts=org_accounts)
+                     organization_accounts=org_accounts,
+                     identity_center_region=request.identity_center_region
+                     if AwsService.IDENTITY_CENTER in request.collected_services() else None)
+
+
+def _organization_tasks(request: ScanRequest, home: sessions.AccountSession,
+                        writer: SnapshotWriter) -> list[Task]:
+    """Identity Center, once, with the caller's own credentials (the management or delegated
+    administrator account), in its region."""
+    if request.identity_center_region is None or \
+            AwsService.IDENTITY_CENTER not in request.collected_services():
+        return []
+    scope = ServiceScope(home, request.identity_center_region, writer)
+    return [_bind(COLLECTORS[AwsService.IDENTITY_CENTER], scope)]
 
 
 def _bind(collect: Collector, scope: ServiceScope) -> Task:

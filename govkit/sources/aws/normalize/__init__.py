@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    dynamodb, ec2, iam, kms, rds, s3, trails, workspaces, workspaces_web)
+    dynamodb, ec2, iam, identitycenter, kms, rds, s3, trails, workspaces, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
 SERVICES: tuple[Normalizer, ...] = (
     iam.normalize, s3.normalize, ec2.normalize, rds.normalize, kms.normalize,
     dynamodb.normalize, trails.normalize, workspaces.normalize, workspaces_web.normalize,
+    identitycenter.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS

@@ -14,6 +14,7 @@ from typing import Any
 from govkit.inventory.model import (
     CallFailure, Coverage, Ref, Resource, ResourceBuilder, json_pointer)
 from govkit.sources.aws.normalize.account import account_resource
+from govkit.sources.aws.normalize.account_fields import set_iam_user_fields
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, failure, listing_coverage, parse_policy, ref, report_value,
     tags_from_list, unread)
@@ -154,16 +155,23 @@ def _principals(records: RecordSet, account: str,
                                       key_listings.get(str(principal.get("UserName")), []))
                 if list_key == "RoleDetailList":
                     _role_trust(builder, principal, page, index, ctx)
-                if admin.unknown:
-                    # one unreadable policy, on the principal or on any of its groups, leaves
-                    # the verdict unknown: a user must never pass on the policies we could read
-                    builder.fail("AdminPolicies", documents.failed.get(admin.unknown[0]) or
-                                 unread(page, f"no document for {admin.unknown[0]}", list_key,
-                                        index))
-                else:
-                    builder.set("AdminPolicies", sorted(admin.names), [entry, *admin.refs])
+                _admin_verdict(builder, admin, documents, page, list_key, index, entry)
+                if list_key == "UserDetailList":
+                    set_iam_user_fields(builder, principal, entry,
+                                        report.rows.get(principal["Arn"]), report, ctx)
                 yield builder.build()
     yield from _customer_policies(pages, account)
+
+
+def _admin_verdict(builder: ResourceBuilder, admin: _Admin, documents: _Documents,
+                   page: CallRecord, list_key: str, index: int, entry: Ref) -> None:
+    if admin.unknown:
+        # one unreadable policy, on the principal or on any of its groups, leaves the verdict
+        # unknown: a user must never pass on the policies we could read
+        builder.fail("AdminPolicies", documents.failed.get(admin.unknown[0]) or
+                     unread(page, f"no document for {admin.unknown[0]}", list_key, index))
+    else:
+        builder.set("AdminPolicies", sorted(admin.names), [entry, *admin.refs])
 
 
 def _principal_builder(principal: Mapping[str, Any], resource_type: str, account: str,

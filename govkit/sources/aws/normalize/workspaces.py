@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from govkit.inventory.model import Coverage, Ref, Resource, ResourceBuilder
+from govkit.sources.aws.normalize.account_fields import set_workspace_fields
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, failure, listing_coverage, partition, ref, unread)
 from govkit.sources.interface import NormalizeContext
@@ -104,5 +105,6 @@ def _workspaces(records: RecordSet, account: str) -> Iterator[Resource | Coverag
                 "VolumeEncryptionKey": workspace.get("VolumeEncryptionKey") or None,
                 "WorkspaceProperties": workspace.get("WorkspaceProperties") or {},
             }, ref(page, "Workspaces", index))
+            set_workspace_fields(builder, workspace, ref(page, "Workspaces", index))
             # tags are not collected: no rule scopes WorkSpaces by tag (Tags stays unknown)
             yield builder.build()

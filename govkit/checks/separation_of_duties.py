@@ -1,0 +1,51 @@
+"""No one holds both sides of a separation-of-duty pair from the role matrix (for example
+creating and approving payments), across all their accounts together."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from govkit.checks._common import accounts, fact, label, person_label, terminated_at
+from govkit.checks.interface import Period, Verdict
+from govkit.checks.role_matrix_holdings import held
+from govkit.inventory.model import Resource
+from govkit.policy.parameters import ParameterType
+
+RESOURCE = "person"
+PARAMETERS: dict[str, ParameterType] = {}
+READS = ("TerminatedAt", "SeparationOfDuties", "Accounts")
+
+
+def applies(resource: Resource, params: Mapping[str, Any]) -> bool:
+    return bool(resource.attributes.get("SeparationOfDuties"))
+
+
+def judge(resource: Resource, *, now: dt.datetime, period: Period,
+          params: Mapping[str, Any]) -> Verdict | None:
+    if terminated_at(resource, now) is not None:
+        return None
+    who, reads = person_label(resource), ["SeparationOfDuties"]
+    where: dict[str, list[str]] = {}  # holding name -> accounts that hold it
+    for position, account in accounts(resource):
+        active = fact(resource, position, "Active")
+        if active.known and not active.value:
+            continue
+        holdings, keys, failure = held(resource, position, account)
+        reads += keys
+        if failure is not None:
+            return Verdict.unknown(failure, f"cannot tell what {label(account)} of {who} "
+                                   f"holds: {failure.explain()}", tuple(reads))
+        for names in holdings.values():
+            for name in names:
+                where.setdefault(name, []).append(label(account))
+    conflicts = [f"{a} ({', '.join(where[a])}) with {b} ({', '.join(where[b])})"
+                 for a, b in resource.attributes["SeparationOfDuties"] if a in where and b in where]
+    if conflicts:
+        return Verdict(passed=False, reads=tuple(reads),
+                       message=f"{who} holds both sides of a separation of duties: "
+                               + "; ".join(conflicts))
+    pairs = len(resource.attributes["SeparationOfDuties"])
+    return Verdict(passed=True, reads=tuple(reads), message=(
+        f"{who} holds both sides of none of the {pairs} separation-of-duty pair(s)"))

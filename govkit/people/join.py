@@ -1,0 +1,353 @@
+"""Join accounts across systems into people.
+
+People come from what says a person exists and whether they left: HR exports (``hr.person``)
+and vendor agent rosters (``vendor.agent``). Records with the same id in the same kind of
+source are one person, and so are an HR record and a roster record with the same e-mail
+address (one person known to both). Every account (an Okta, Entra or Google
+user, an Identity Center user, an IAM user, a WorkSpace) is then matched to people:
+
+1. by immutable id: the account's EmployeeId, then its ExternalIds, against the people's ids;
+2. by normalised e-mail address, only when no id matched.
+
+The first step that finds anyone decides. One person: the account is ``linked``; several:
+``disputed`` (a shared account, or records that disagree); none: a declared service account
+(``service``) when its login or address matches a configured pattern, else ``orphan``. An
+account whose ids could not be read is ``unknown`` with that failure. No account is dropped:
+each one carries its state, and each person lists its accounts with the facts the check
+kinds judge (active, last sign-in, disable time and events, holdings), each fact pointing at
+the record it came from.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from govkit.inventory.accounts import ACCOUNT_TYPES, PERSON_RECORD_TYPES
+from govkit.inventory.model import Coverage, Resource, ResourceBuilder, refs_of
+from govkit.people.roles import RoleMatrix
+
+PERSON = "person"
+REVIEW = "access.review"
+ACCOUNT = "identity.account"
+PEOPLE_ACCOUNT = "people"
+
+# the facts of each account a person lists (the check kinds read them there)
+ACCOUNT_FACTS = ("System", "Login", "Active", "Status", "CreatedAt", "LastSignInAt",
+                 "DisabledAt", "DisableEvents", "DisableEventsSince", "Groups", "Applications",
+                 "PermissionSets", "IamGroups", "MfaFactors", "Admin")
+_RECORD_FACTS = ("PersonId", "Status", "HiredAt", "TerminatedAt", "TerminationDateOnly",
+                 "NotifiedAt", "Job", "WorkerType", "Vendor", "Source")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceAccount:
+    pattern: str  # fnmatch pattern over the login and the e-mail addresses, case-insensitive
+    owner: str
+
+    def matches(self, names: Iterable[str]) -> bool:
+        pattern = self.pattern.lower()
+        return any(fnmatch.fnmatchcase(name.lower(), pattern) for name in names if name)
+
+    def to_json(self) -> dict[str, str]:
+        return {"pattern": self.pattern, "owner": self.owner}
+
+
+@dataclass(frozen=True, kw_only=True)
+class JoinSettings:
+    service_accounts: tuple[ServiceAccount, ...] = ()
+
+
+@dataclass
+class _Person:
+    records: list[Resource]
+    accounts: list[tuple[Resource, str]] = field(default_factory=list)  # (account, matched by)
+
+    @property
+    def ids(self) -> set[str]:
+        return {str(r.attributes["PersonId"]) for r in self.records
+                if r.attributes.get("PersonId")}
+
+    @property
+    def emails(self) -> list[str]:
+        seen: list[str] = []
+        for record in self.records:
+            for address in record.attributes.get("Emails") or []:
+                if address not in seen:
+                    seen.append(address)
+        return seen
+
+
+@dataclass(frozen=True)
+class People:
+    persons: tuple[Resource, ...]
+    accounts: tuple[Resource, ...]  # every account, with its reconciliation state
+    coverage: tuple[Coverage, ...]
+
+
+def is_account(resource: Resource) -> bool:
+    return resource.type in ACCOUNT_TYPES
+
+
+def join(resources: Sequence[Resource], coverage: Sequence[Coverage],
+         settings: JoinSettings, roles: RoleMatrix | None = None, *,
+         reconcile: bool = True) -> People:
+    """People and accounts; with ``reconcile`` False (no HR or roster was read) only the
+    accounts, unchanged."""
+    if not reconcile:
+        found = _reviews_by_account(resources, coverage)
+        alone = sorted((r for r in resources if is_account(r)), key=lambda r: r.id)
+        if found is not None:
+            alone = [_reviewed(a, found) for a in alone]
+        return People((), tuple(alone), tuple(_coverage(coverage)))
+    records = sorted((r for r in resources if r.type in PERSON_RECORD_TYPES),
+                     key=lambda r: (PERSON_RECORD_TYPES.index(r.type), r.id))
+    people = _group_records(records)
+    by_id: dict[str, list[int]] = defaultdict(list)
+    by_email: dict[str, list[int]] = defaultdict(list)
+    for index, person in enumerate(people):
+        for person_id in sorted(person.ids):
+            by_id[person_id.strip().lower()].append(index)
+        for address in person.emails:
+            by_email[address].append(index)
+    reviews = _reviews_by_account(resources, coverage)
+    accounts = [_reconcile(a, people, by_id, by_email, settings, reviews)
+                for a in sorted((r for r in resources if is_account(r)), key=lambda r: r.id)]
+    persons = tuple(_person_resource(p, roles) for p in people)
+    return People(persons, tuple(accounts), tuple(_coverage(coverage)))
+
+
+def _group_records(records: Sequence[Resource]) -> list[_Person]:
+    """Union records that share (kind of source, id), or an e-mail address across kinds of
+    source (the same person in HR and on a vendor's roster). Two records of one roster that
+    share an address stay two people: an account with that address is then disputed."""
+    parent = list(range(len(records)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_with: dict[str, int] = {}
+    for index, record in enumerate(records):
+        key = f"{record.type}\0{record.attributes.get('PersonId')}"
+        if key in first_with:
+            parent[root(index)] = root(first_with[key])
+        else:
+            first_with[key] = index
+    by_mail: dict[str, dict[str, int]] = defaultdict(dict)
+    for index, record in enumerate(records):
+        for address in record.attributes.get("Emails") or []:
+            by_mail[address].setdefault(record.type, index)
+    for kinds in by_mail.values():
+        firsts = sorted(kinds.values())
+        for other in firsts[1:]:
+            parent[root(other)] = root(firsts[0])
+    groups: dict[int, list[Resource]] = defaultdict(list)
+    for index, record in enumerate(records):
+        groups[root(index)].append(record)
+    return [_Person(list(group)) for _, group in sorted(groups.items())]
+
+
+def _candidates(account: Resource, by_id: Mapping[str, list[int]],
+                by_email: Mapping[str, list[int]]) -> tuple[str, list[int]]:
+    attributes = account.attributes
+    employee_id = attributes.get("EmployeeId")
+    if employee_id:
+        found = by_id.get(str(employee_id).strip().lower(), [])
+        if found:
+            return "employee_id", sorted(set(found))
+    external = [x for value in attributes.get("ExternalIds") or []
+                for x in by_id.get(str(value).strip().lower(), [])]
+    if external:
+        return "external_id", sorted(set(external))
+    by_mail = [x for address in attributes.get("Emails") or [] for x in by_email.get(address, [])]
+    if by_mail:
+        return "email", sorted(set(by_mail))
+    return "", []
+
+
+def _reviews_by_account(resources: Sequence[Resource], coverage: Sequence[Coverage]
+                        ) -> dict[str, list[Resource]] | None:
+    """Access-review lines by the account name they give (lower-cased); None when no review
+    export was read."""
+    if not any(c.type == REVIEW for c in coverage):
+        return None
+    found: dict[str, list[Resource]] = defaultdict(list)
+    for review in resources:
+        if review.type == REVIEW:
+            found[str(review.attributes.get("AccountName"))].append(review)
+    return found
+
+
+def _attach_reviews(builder: ResourceBuilder, account: Resource,
+                    reviews: Mapping[str, list[Resource]]) -> None:
+    names = {str(account.attributes.get("Login") or "").lower(),
+             *(account.attributes.get("Emails") or [])} - {""}
+    lines = sorted((r for name in names for r in reviews.get(name, ())), key=lambda r: r.id)
+    items = [{key: r.attributes.get(key) for key in ("Grant", "Decision", "DecidedAt",
+                                                     "Reviewer", "Line")} for r in lines]
+    refs = [ref for r in lines for key in ("Grant", "Decision", "DecidedAt")
+            for ref in r.sources.get(key, ())]
+    builder.set("Reviews", items, refs or [ref for ref in account.sources.get("Login", ())])
+
+
+def _reviewed(account: Resource, reviews: Mapping[str, list[Resource]]) -> Resource:
+    builder = _rebuild(account)
+    _attach_reviews(builder, account, reviews)
+    return builder.build()
+
+
+def _reconcile(account: Resource, people: list[_Person], by_id: Mapping[str, list[int]],
+               by_email: Mapping[str, list[int]], settings: JoinSettings,
+               reviews: Mapping[str, list[Resource]] | None = None) -> Resource:
+    builder = _rebuild(account)
+    if reviews is not None:
+        _attach_reviews(builder, account, reviews)
+    key_failure = next((account.failures[k] for k in ("EmployeeId", "Emails", "ExternalIds")
+                        if k in account.failures), None)
+    matched_by, found = _candidates(account, by_id, by_email)
+    names = [str(account.attributes.get("Login") or ""), *(account.attributes.get("Emails") or [])]
+    service = next((s for s in settings.service_accounts if s.matches(names)), None)
+    proof = [ref for key in ("EmployeeId", "ExternalIds", "Emails", "Login")
+             for ref in account.sources.get(key, ())]
+    if found and len(found) == 1:
+        state = "linked"
+        people[found[0]].accounts.append((account, matched_by))
+    elif found:
+        state = "disputed"
+    elif service is not None:
+        state = "service"
+        builder.set("Owner", service.owner, proof)
+    elif key_failure is not None:
+        builder.fail("Reconciliation", key_failure)
+        builder.fail("PersonIds", key_failure)
+        return builder.build()
+    else:
+        state = "orphan"
+    person_refs = [ref for i in found for r in people[i].records
+                   for ref in r.sources.get("PersonId", ())]
+    builder.set("Reconciliation", state, proof + person_refs)
+    builder.set("MatchedBy", matched_by or None, proof)
+    builder.set("PersonIds", sorted({pid for i in found for pid in people[i].ids}),
+                person_refs or proof)
+    return builder.build()
+
+
+def _rebuild(resource: Resource) -> ResourceBuilder:
+    builder = ResourceBuilder(id=resource.id, type=resource.type, account=resource.account,
+                              region=resource.region, name=resource.name)
+    for key, value in resource.attributes.items():
+        if key in ("Id", "Name", "Account", "Region"):
+            continue
+        if key == "Tags":
+            builder.set_tags(value, resource.sources.get(key, ()))
+        else:
+            builder.set(key, value, resource.sources.get(key, ()))
+    for key, failure in resource.failures.items():
+        builder.fail(key, failure)
+    for key, text in resource.notes.items():
+        builder.notes[key] = text
+    return builder
+
+
+def _person_resource(person: _Person, roles: RoleMatrix | None) -> Resource:
+    main = person.records[0]
+    attributes = main.attributes
+    builder = ResourceBuilder(id=f"person:{main.id}", type=PERSON, account=PEOPLE_ACCOUNT,
+                              region="global", name=str(attributes.get("Name") or
+                                                         attributes.get("PersonId")))
+    builder.set("PersonId", attributes.get("PersonId"), main.sources.get("PersonId", ()))
+    builder.set("Emails", person.emails,
+                [ref for r in person.records for ref in r.sources.get("Emails", ())])
+    _set_records(builder, person.records)
+    _set_termination(builder, person.records)
+    jobs = sorted({str(r.attributes["Job"]) for r in person.records if r.attributes.get("Job")})
+    builder.set("Jobs", jobs, [ref for r in person.records for ref in r.sources.get("Job", ())])
+    vendors = sorted({str(r.attributes["Vendor"]) for r in person.records
+                      if r.attributes.get("Vendor")})
+    builder.set("Vendor", vendors[0] if vendors else None,
+                [ref for r in person.records for ref in r.sources.get("Vendor", ())])
+    _set_accounts(builder, person.accounts)
+    if roles is not None:
+        roles.entitle(builder, jobs)
+    return builder.build()
+
+
+def _set_records(builder: ResourceBuilder, records: Sequence[Resource]) -> None:
+    items: list[dict[str, Any]] = []
+    for position, record in enumerate(records):
+        item = {"Type": record.type, "Id": record.id}
+        for key in _RECORD_FACTS:
+            if key in record.attributes:
+                item[key] = record.attributes[key]
+                builder.sources[f"Records[{position}].{key}"] = record.sources.get(key, ())
+        items.append(item)
+    builder.set("Records", items, [ref for r in records for ref in r.sources.get("PersonId", ())])
+
+
+def _set_termination(builder: ResourceBuilder, records: Sequence[Resource]) -> None:
+    """A person has left when every record says so (someone who left the hospital but still
+    works for the vendor keeps the vendor's access); the time is the latest of them."""
+    ends = [(str(r.attributes["TerminatedAt"]), r) for r in records
+            if r.attributes.get("TerminatedAt")]
+    if records and len(ends) == len(records):
+        at, record = max(ends, key=lambda pair: pair[0])
+        builder.set("TerminatedAt", at, record.sources.get("TerminatedAt", ()))
+        builder.set("TerminatedBy", record.attributes.get("Source") or record.type,
+                    record.sources.get("TerminatedAt", ()))
+        # the vendor's notice is on its roster record, even when HR's termination is the
+        # one that decides the time (an HR export records no notice)
+        noticed = [(t, r) for t, r in ends if r.attributes.get("NotifiedAt")]
+        if noticed and not record.attributes.get("NotifiedAt"):
+            record = max(noticed, key=lambda pair: pair[0])[1]
+        builder.set("NotifiedAt", record.attributes.get("NotifiedAt"),
+                    record.sources.get("NotifiedAt", ()) or record.sources.get("TerminatedAt", ()))
+    else:
+        still = [r for r in records if not r.attributes.get("TerminatedAt")]
+        refs = [ref for r in still for ref in r.sources.get("Status", ())]
+        builder.set("TerminatedAt", None, refs)
+        builder.set("TerminatedBy", None, refs)
+        builder.set("NotifiedAt", None, refs)
+    statuses = sorted({str(r.attributes.get("Status")) for r in records})
+    builder.set("Status", "terminated" if len(ends) == len(records) and records else
+                next((s for s in statuses if s != "terminated"), statuses[0]),
+                [ref for r in records for ref in r.sources.get("Status", ())])
+
+
+def _set_accounts(builder: ResourceBuilder, accounts: Sequence[tuple[Resource, str]]) -> None:
+    items: list[dict[str, Any]] = []
+    for position, (account, matched_by) in enumerate(accounts):
+        item: dict[str, Any] = {"Id": account.id, "Type": account.type,
+                                "Tenant": account.account, "MatchedBy": matched_by}
+        unknown: dict[str, str] = {}
+        for key in ACCOUNT_FACTS:
+            where = f"Accounts[{position}].{key}"
+            if key in account.failures:
+                failure = account.failures[key]
+                unknown[key] = failure.explain()
+                builder.failures[where] = failure
+            elif key in account.attributes:
+                item[key] = account.attributes[key]
+                refs = account.sources.get(key, ())
+                if refs:
+                    builder.sources[where] = refs_of(refs)
+        item["Unknown"] = unknown
+        items.append(item)
+    builder.set("Accounts", items, [ref for a, _ in accounts for ref in a.sources.get("Login", ())])
+
+
+def _coverage(coverage: Sequence[Coverage]) -> Iterable[Coverage]:
+    """Listing outcomes of the joined types: people wherever HR or a roster was read, and
+    accounts wherever any account listing ran (its failure, if it failed)."""
+    for entry in coverage:
+        if entry.type in PERSON_RECORD_TYPES:
+            yield Coverage(type=PERSON, account=PEOPLE_ACCOUNT, region="global",
+                           failure=entry.failure, source=entry.source)
+        elif entry.type in ACCOUNT_TYPES:
+            yield Coverage(type=ACCOUNT, account=entry.account, region=entry.region,
+                           failure=entry.failure, source=entry.source)

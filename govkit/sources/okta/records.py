@@ -1,0 +1,126 @@
+"""Reading one Okta org's records back from the snapshot: pages in order, items with their
+place in the record, and the failure (a failed page, an answer of the wrong shape, a call
+never made) that leaves what they hold unknown."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from govkit import canonical
+from govkit.inventory.model import CallFailure, Ref, json_pointer
+from govkit.snapshot import GLOBAL_REGION, CallRecord, Snapshot
+from govkit.sources.okta import api
+
+# operations whose body is {"value": [...], "_links": ...} instead of a JSON array
+_WRAPPED = frozenset({api.LIST_ADMIN_ASSIGNEES})
+
+
+def _order(record: CallRecord) -> tuple[int, str]:
+    page = record.entry.params.get("page")
+    return (page if isinstance(page, int) else 0, record.entry.file)
+
+
+class TenantRecords:
+    """Every ``okta`` record of one tenant, loaded once and grouped by operation."""
+
+    def __init__(self, snapshot: Snapshot, tenant: str) -> None:
+        self.tenant = tenant
+        self._by_operation: dict[str, list[CallRecord]] = defaultdict(list)
+        for entry in snapshot.select("okta", account=tenant):
+            self._by_operation[entry.operation].append(snapshot.load(entry))
+        for records in self._by_operation.values():
+            records.sort(key=_order)
+
+    def listing(self, *operations: str) -> list[CallRecord]:
+        """The pages of one or more org-wide listings, each in page order."""
+        return [r for operation in operations for r in self._by_operation.get(operation, [])]
+
+    def per_entity(self, operation: str) -> dict[str, list[CallRecord]]:
+        """The pages of a per-group, per-app or per-user call, by that group, app or user."""
+        pattern = api.ENTITY_PATHS[operation]
+        found: dict[str, list[CallRecord]] = defaultdict(list)
+        for record in self._by_operation.get(operation, []):
+            match = pattern.search(urlsplit(str(record.entry.params.get("path", ""))).path)
+            if match:
+                found[unquote(match.group(1))].append(record)
+        return dict(found)
+
+    def not_collected(self, operation: str, message: str, where: Ref | None = None
+                      ) -> CallFailure:
+        """A call that should have been made (or a file exported) and was not."""
+        return CallFailure(call=f"okta:{operation} in {self.tenant}/{GLOBAL_REGION}",
+                           operation=f"okta:{operation}", code="NotCollected", message=message,
+                           file=where.file if where else "", pointer=where.pointer if where
+                           else "")
+
+
+def body_items(record: CallRecord) -> list[Any] | None:
+    """The items of a successful page (None when the page failed or has another shape)."""
+    if not record.entry.ok:
+        return None
+    body = record.response.get("body")
+    if record.entry.operation in _WRAPPED:
+        body = body.get("value") if isinstance(body, Mapping) else None
+    return body if isinstance(body, list) else None
+
+
+def items(record: CallRecord) -> Iterator[tuple[Ref, Mapping[str, Any]]]:
+    """Each object on a successful page with the Ref of its place in the record."""
+    prefix: tuple[str, ...] = ("value",) if record.entry.operation in _WRAPPED else ()
+    for index, item in enumerate(body_items(record) or []):
+        if isinstance(item, Mapping):
+            yield Ref(record.entry.file, json_pointer("response", "body", *prefix, index)), item
+
+
+def failure_of(records: list[CallRecord]) -> CallFailure | None:
+    """Why ``records`` do not hold the whole answer: the first failed page, or a page whose
+    body is not what the API returns."""
+    for record in records:
+        if not record.entry.ok:
+            return CallFailure.from_entry(record.entry, record.error_message)
+        if body_items(record) is None:
+            return dataclasses.replace(
+                CallFailure.from_entry(record.entry, "the answer is not the JSON array the API "
+                                       "returns"), code="UnexpectedBody",
+                pointer=json_pointer("response", "body"))
+    return None
+
+
+def whole_body(record: CallRecord) -> Ref:
+    """What was read to learn that a listing holds nothing for someone."""
+    return Ref(record.entry.file, json_pointer("response", "body"))
+
+
+def below(ref: Ref, item: Mapping[str, Any], *path: str) -> Ref:
+    """The Ref of ``path`` inside ``item`` (found at ``ref``), stopping at the deepest part
+    that exists: an absent key means "not set", and what was read to learn it is its parent."""
+    node: Any = item
+    found: list[str] = []
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            break
+        node = node[part]
+        found.append(part)
+    return Ref(ref.file, ref.pointer + json_pointer(*found))
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else an empty one (an absent profile or actor)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def okta_instant(value: Any) -> str | None:
+    """An Okta timestamp (``2025-01-02T10:00:00.000Z``) in govkit's form
+    (``2025-01-02T10:00:00Z``); text that is not a timestamp is kept as it is."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return canonical.iso_utc(parsed)
