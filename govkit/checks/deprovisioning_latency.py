@@ -69,17 +69,21 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
     who, reads = person_label(resource), ["TerminatedAt"]
     measured: list[dict[str, Any]] = []
     late: list[str] = []
+    unknown: list[tuple[str, CallFailure, str]] = []  # a known late account outweighs these
     for position, account in accounts(resource, params["systems"]):
         try:
             disabled, keys = _disabled_at(resource, position, account, left)
-        except _Unknown as unknown:
-            reads += unknown.keys
-            failure = unknown.failure or CallFailure(
+        except _Unknown as missing:
+            reads += missing.keys
+            failure = missing.failure or CallFailure(
                 call=f"audit log of {account.get('System')} {account.get('Tenant')}",
-                operation="audit-log", code="NoEvidence", message=str(unknown), file="")
-            detail = f"{unknown}: {failure.explain()}" if unknown.failure else str(unknown)
-            return Verdict.unknown(failure, f"cannot measure how fast {label(account)} of "
-                                   f"{who} was disabled: {detail}", tuple(reads))
+                operation="audit-log", code="NoEvidence", message=str(missing), file="")
+            detail = f"{missing}: {failure.explain()}" if missing.failure else str(missing)
+            unknown.append((label(account), failure, detail))
+            measured.append({"system": account.get("System"), "tenant": account.get("Tenant"),
+                             "login": account.get("Login"), "disabled_at": None,
+                             "latency_hours": None, "unknown": detail})
+            continue
         reads += keys
         end = disabled or now
         entry = {"system": account.get("System"), "tenant": account.get("Tenant"),
@@ -94,11 +98,16 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
              "accounts": measured}
     if not measured:
         return None
+    limit = f"{sla.total_seconds() / 3600:g}"
     if late:
+        also = f"; not measurable: {listing([name for name, _, _ in unknown])}" if unknown else ""
         return Verdict(passed=False, reads=tuple(reads), facts=facts, message=(
-            f"{who} left on {iso(left)}; limit {sla.total_seconds() / 3600:g} hours: "
-            f"{listing(late)}"))
+            f"{who} left on {iso(left)}; limit {limit} hours: {listing(late)}{also}"))
+    if unknown:
+        name, failure, detail = unknown[0]
+        return Verdict.unknown(failure, f"cannot measure how fast {name} of {who} was "
+                               f"disabled: {detail}", tuple(reads), facts)
     slowest = max(entry["latency_hours"] for entry in measured)
     return Verdict(passed=True, reads=tuple(reads), facts=facts, message=(
         f"{who} left on {iso(left)}; all {len(measured)} account(s) disabled within "
-        f"{slowest:g} hours (limit {sla.total_seconds() / 3600:g})"))
+        f"{slowest:g} hours (limit {limit})"))

@@ -55,6 +55,7 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
     allowed: Mapping[str, list[str]] = attributes.get("Allowed") or {}
     ignored = set(params["ignore_groups"])
     beyond: list[str] = []
+    unknown: list[tuple[str, Any]] = []  # holdings known to exceed the matrix outweigh these
     for position, account in accounts(resource):
         active = fact(resource, position, "Active")
         if active.known and not active.value:
@@ -62,8 +63,7 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
         holdings, keys, failure = held(resource, position, account)
         reads += keys
         if failure is not None:
-            return Verdict.unknown(failure, f"cannot tell what {label(account)} of {who} "
-                                   f"holds: {failure.explain()}", tuple(reads))
+            unknown.append((label(account), failure))
         for kind, names in holdings.items():
             extra = sorted({n for n in names if n not in (allowed.get(kind) or [])} - ignored)
             beyond += [f"{_KIND_WORDS[kind]} {n} ({label(account)})" for n in extra]
@@ -72,7 +72,12 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
     if missing:
         beyond.insert(0, f"job {', '.join(missing)} is not in the role matrix")
     if beyond:
+        also = f"; not fully read: {listing([n for n, _ in unknown])}" if unknown else ""
         return Verdict(passed=False, reads=tuple(reads), message=(
-            f"{who}, job {jobs}, holds beyond the role matrix: {listing(beyond)}"))
+            f"{who}, job {jobs}, holds beyond the role matrix: {listing(beyond)}{also}"))
+    if unknown:
+        name, failure = unknown[0]
+        return Verdict.unknown(failure, f"cannot tell what {name} of {who} holds: "
+                               f"{failure.explain()}", tuple(reads))
     return Verdict(passed=True, reads=tuple(reads),
                    message=f"{who} holds only what job {jobs} allows")

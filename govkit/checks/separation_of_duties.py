@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from govkit.checks._common import accounts, fact, label, person_label, terminated_at
+from govkit.checks._common import accounts, fact, label, listing, person_label, terminated_at
 from govkit.checks.interface import Period, Verdict
 from govkit.checks.role_matrix_holdings import held
 from govkit.inventory.model import Resource
@@ -28,6 +28,7 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
         return None
     who, reads = person_label(resource), ["SeparationOfDuties"]
     where: dict[str, list[str]] = {}  # holding name -> accounts that hold it
+    unknown: list[tuple[str, Any]] = []  # a conflict known to exist outweighs these
     for position, account in accounts(resource):
         active = fact(resource, position, "Active")
         if active.known and not active.value:
@@ -35,17 +36,21 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
         holdings, keys, failure = held(resource, position, account)
         reads += keys
         if failure is not None:
-            return Verdict.unknown(failure, f"cannot tell what {label(account)} of {who} "
-                                   f"holds: {failure.explain()}", tuple(reads))
+            unknown.append((label(account), failure))
         for names in holdings.values():
             for name in names:
                 where.setdefault(name, []).append(label(account))
     conflicts = [f"{a} ({', '.join(where[a])}) with {b} ({', '.join(where[b])})"
                  for a, b in resource.attributes["SeparationOfDuties"] if a in where and b in where]
     if conflicts:
+        also = f"; not fully read: {listing([n for n, _ in unknown])}" if unknown else ""
         return Verdict(passed=False, reads=tuple(reads),
                        message=f"{who} holds both sides of a separation of duties: "
-                               + "; ".join(conflicts))
+                               + "; ".join(conflicts) + also)
+    if unknown:
+        name, failure = unknown[0]
+        return Verdict.unknown(failure, f"cannot tell what {name} of {who} holds: "
+                               f"{failure.explain()}", tuple(reads))
     pairs = len(resource.attributes["SeparationOfDuties"])
     return Verdict(passed=True, reads=tuple(reads), message=(
         f"{who} holds both sides of none of the {pairs} separation-of-duty pair(s)"))

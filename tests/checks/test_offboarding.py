@@ -303,6 +303,28 @@ def test_a_disable_the_searched_log_cannot_show_is_an_error_never_a_pass() -> No
     assert measured.facts["accounts"][0]["latency_hours"] == 8.0
 
 
+def test_a_late_account_is_not_hidden_by_another_systems_missing_log() -> None:
+    left = daniel("2026-10-09T22:00:00Z")
+    late = account("entra", DANIEL, active=False,
+                   disable_events=[disable_event("2026-10-14T22:00:00Z", "Disable account")])
+    unread = account("okta", DANIEL, active=False,
+                     failed={"DisableEvents": LOG_DENIED, "DisableEventsSince": LOG_DENIED})
+    result = one(LATENCY, left, late, unread)
+    assert result.status is Status.FAIL
+    assert result.message.endswith(
+        f"disabled 2026-10-14T22:00:00Z, 5 days after the termination; not measurable: "
+        f"okta user {DANIEL} ({OKTA})")
+    assert result.facts is not None
+    unknown = [a for a in result.facts["accounts"] if a["system"] == "okta"]
+    assert unknown[0]["latency_hours"] is None and "E0000006" in unknown[0]["unknown"]
+    # with only the unread account on time, it stays an ERROR, facts kept for the auditor
+    on_time = account("entra", DANIEL, active=False,
+                      disable_events=[disable_event("2026-10-10T01:00:00Z", "Disable account")])
+    error = one(LATENCY, left, on_time, unread)
+    assert error.status is Status.ERROR and error.facts is not None
+    assert [a["latency_hours"] for a in error.facts["accounts"]] == [3.0, None]
+
+
 def test_fifty_leavers_whose_log_was_not_read_are_one_error_naming_the_call() -> None:
     records = [agent(f"M-2{n:03d}", f"Agent {n:02d}", f"agent{n:02d}@meridian-cs.example",
                      row=n, status="terminated", terminated_at="2026-10-09T22:00:00Z")

@@ -134,3 +134,22 @@ def test_without_separation_pairs_nobody_is_judged() -> None:
                         account("entra", IVY, groups=["Billing-Payments-Create"])],
                        [*rosters_read(), *listed("entra")])
     assert judged(evaluate(SOD, inventory, now=NOW)) == []
+
+
+def test_an_excess_holding_is_not_hidden_by_another_accounts_unread_groups() -> None:
+    denied = failure(f"GET /v1.0/groups in {ENTRA}", "graph:ListGroups", "HTTP403",
+                     "Insufficient privileges", f"entra/{ENTRA}/ListGroups-0001.json")
+    kofi = agent("M-1003", "Kofi Mensah", KOFI)
+    okta = account("okta", KOFI, groups=["Meridian-Agents", "Billing-Payments-Approve"],
+                   applications=["AppStream PHI Desk"])
+    unread = account("entra", KOFI, failed={"Groups": denied})
+    result = one(HOLDINGS, kofi, okta, unread)
+    assert result.status is Status.FAIL
+    assert result.message.endswith(
+        f"group Billing-Payments-Approve (okta user {KOFI} ({OKTA})); not fully read: "
+        f"entra user {KOFI} ({ENTRA})")
+    # without a known excess, the unread groups keep it an ERROR naming the call
+    clean = account("okta", KOFI, groups=["Meridian-Agents"], applications=["AppStream PHI Desk"])
+    error = one(HOLDINGS, kofi, clean, unread)
+    assert error.status is Status.ERROR
+    assert error.message.endswith(f"{denied.call} failed with HTTP403")
