@@ -116,10 +116,14 @@ def _copy_policies(run_dir: Path, policies: PolicySet, exceptions: Path | None) 
 
 
 def _aws_entry(scope: ScanScope) -> dict[str, Any]:
-    return {"type": "aws", "caller_account": scope.caller_account,
-            "services": list(scope.services), "role_name": scope.role_name,
-            "organization_accounts": list(scope.organization_accounts),
-            "skipped": [dict(s) for s in scope.skipped], "api_calls": scope.api_calls}
+    entry: dict[str, Any] = {
+        "type": "aws", "caller_account": scope.caller_account,
+        "services": list(scope.services), "role_name": scope.role_name,
+        "organization_accounts": list(scope.organization_accounts),
+        "skipped": [dict(s) for s in scope.skipped], "api_calls": scope.api_calls}
+    if scope.identity_center_region is not None:
+        entry["identity_center_region"] = scope.identity_center_region
+    return entry
 
 
 def _manifest(run_id: str, started: dt.datetime, finished: dt.datetime,
@@ -285,6 +289,7 @@ def evaluate_run(run_dir: Path) -> tuple[dict[str, Any], Evaluation]:
     evaluation = evaluate_all(rules, inventory,
                               now=manifest_time(manifest, "evaluated_at", run_dir),
                               period=period, settings=settings, exceptions=exceptions,
+                              aws_scanned=bool(source),
                               failed_calls=[CallFailure.from_entry(e)
                                             for e in failed_calls(snapshot)])
     return manifest, evaluation

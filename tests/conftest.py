@@ -44,8 +44,10 @@ def aws_env(estate: Estate) -> Iterator[Estate]:
 
 
 def demo_request(**overrides: object) -> ScanRequest:
+    """The demo scan: both demo regions, and Identity Center in the home region."""
     return ScanRequest(**{"regions": DEMO_REGIONS, "home_region": "us-east-1",
-                          "workers": 8, **overrides})  # type: ignore[arg-type]
+                          "identity_center_region": "us-east-1", "workers": 8,
+                          **overrides})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,8 @@ from tests.conftest import Estate, demo_request
 from tests.support.faultproxy import FaultProxy, fast_retries
 
 # calls made by another service's collector
-COLLECTOR_OF = {"s3control": AwsService.S3}
+COLLECTOR_OF = {"s3control": AwsService.S3, "sso-admin": AwsService.IDENTITY_CENTER,
+                "identitystore": AwsService.IDENTITY_CENTER}
 # calls whose failure no rule result can show: each is listed in the run's failed calls
 ONLY_IN_FAILED_CALLS = {
     # asks IAM to refresh the report; the report read afterwards carries its own age

@@ -95,11 +95,13 @@ def test_collected_once_in_its_region_of_the_caller_account(ic_run: Run) -> None
     assignments = [e for e in entries if e.operation == "ListAccountAssignments"]
     assert sorted(e.params["AccountId"] for e in assignments) == [DEMO_ACCOUNT, DEMO_ACCOUNT]
     assert ic_run.manifest["sources"][0]["services"] == ["identitycenter"]
+    assert ic_run.manifest["sources"][0]["identity_center_region"] == REGION
 
 
 def test_not_collected_without_its_region(aws_env: Estate, tmp_path: Path) -> None:
     writer = SnapshotWriter(tmp_path)
-    scope = plan_and_run(demo_request(services=(AwsService.IDENTITY_CENTER,)), writer)
+    request = demo_request(services=(AwsService.IDENTITY_CENTER,), identity_center_region=None)
+    scope = plan_and_run(request, writer)
     assert scope.services == () and scope.identity_center_region is None
     assert {e.service for e in writer.write_index()} == {"ec2"}  # the region check only
 
