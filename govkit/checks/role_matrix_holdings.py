@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from govkit.checks._common import accounts, fact, label, listing, person_label, terminated_at
 from govkit.checks.interface import Period, Verdict
-from govkit.inventory.model import Resource
+from govkit.inventory.model import CallFailure, Resource
 from govkit.policy.parameters import ParameterType
 
 RESOURCE = "person"
@@ -46,6 +47,30 @@ def held(person: Resource, position: int, account: Mapping[str, Any]
     return found, keys, None
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """What a person's usable accounts hold: by account (its label, and its holdings by
+    kind), the keys that prove it, and the accounts some of whose holdings were not read."""
+
+    by_account: list[tuple[str, dict[str, list[str]]]]
+    reads: list[str]
+    unknown: list[tuple[str, CallFailure]]
+
+
+def person_holdings(person: Resource) -> Holdings:
+    found = Holdings([], [], [])
+    for position, account in accounts(person):
+        active = fact(person, position, "Active")
+        if active.known and not active.value:
+            continue
+        holdings, keys, failure = held(person, position, account)
+        found.reads.extend(keys)
+        if failure is not None:
+            found.unknown.append((label(account), failure))
+        found.by_account.append((label(account), holdings))
+    return found
+
+
 def judge(resource: Resource, *, now: dt.datetime, period: Period,
           params: Mapping[str, Any]) -> Verdict | None:
     if terminated_at(resource, now) is not None:
@@ -55,18 +80,13 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
     allowed: Mapping[str, list[str]] = attributes.get("Allowed") or {}
     ignored = set(params["ignore_groups"])
     beyond: list[str] = []
-    unknown: list[tuple[str, Any]] = []  # holdings known to exceed the matrix outweigh these
-    for position, account in accounts(resource):
-        active = fact(resource, position, "Active")
-        if active.known and not active.value:
-            continue
-        holdings, keys, failure = held(resource, position, account)
-        reads += keys
-        if failure is not None:
-            unknown.append((label(account), failure))
+    held_now = person_holdings(resource)
+    reads += held_now.reads
+    unknown = held_now.unknown  # holdings known to exceed the matrix outweigh these
+    for name, holdings in held_now.by_account:
         for kind, names in holdings.items():
             extra = sorted({n for n in names if n not in (allowed.get(kind) or [])} - ignored)
-            beyond += [f"{_KIND_WORDS[kind]} {n} ({label(account)})" for n in extra]
+            beyond += [f"{_KIND_WORDS[kind]} {n} ({name})" for n in extra]
     jobs = ", ".join(attributes.get("Jobs") or []) or "no job"
     missing = attributes.get("JobsNotInMatrix") or []
     if missing:

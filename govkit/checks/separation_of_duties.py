@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from govkit.checks._common import accounts, fact, label, listing, person_label, terminated_at
+from govkit.checks._common import listing, person_label, terminated_at
 from govkit.checks.interface import Period, Verdict
-from govkit.checks.role_matrix_holdings import held
+from govkit.checks.role_matrix_holdings import person_holdings
 from govkit.inventory.model import Resource
 from govkit.policy.parameters import ParameterType
 
@@ -28,18 +28,13 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
         return None
     who, reads = person_label(resource), ["SeparationOfDuties"]
     where: dict[str, list[str]] = {}  # holding name -> accounts that hold it
-    unknown: list[tuple[str, Any]] = []  # a conflict known to exist outweighs these
-    for position, account in accounts(resource):
-        active = fact(resource, position, "Active")
-        if active.known and not active.value:
-            continue
-        holdings, keys, failure = held(resource, position, account)
-        reads += keys
-        if failure is not None:
-            unknown.append((label(account), failure))
+    held_now = person_holdings(resource)
+    reads += held_now.reads
+    unknown = held_now.unknown  # a conflict known to exist outweighs these
+    for name, holdings in held_now.by_account:
         for names in holdings.values():
-            for name in names:
-                where.setdefault(name, []).append(label(account))
+            for holding in names:
+                where.setdefault(holding, []).append(name)
     conflicts = [f"{a} ({', '.join(where[a])}) with {b} ({', '.join(where[b])})"
                  for a, b in resource.attributes["SeparationOfDuties"] if a in where and b in where]
     if conflicts:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from govkit.inventory.accounts import PERSON_RECORD_TYPES
 from govkit.inventory.model import Coverage, Inventory, Resource
@@ -36,6 +36,13 @@ def build_inventory(snapshot: Snapshot, own_accounts: Iterable[str],
                 coverage.append(item)
             else:
                 resources.append(item)
+    return with_people(resources, coverage, people)
+
+
+def with_people(resources: Sequence[Resource], coverage: Sequence[Coverage],
+                people: JoinSettings | None = None) -> Inventory:
+    """The inventory of normalised resources, with people joined when HR or a roster was
+    read, and every account also listed as ``identity.account``."""
     if not any(c.type in PERSON_RECORD_TYPES for c in coverage):
         # no HR export or roster: no people to join, but every account is still listed
         # together, for the checks that need no owner (dormancy, MFA)

@@ -19,7 +19,8 @@ from govkit.checks.interface import Period
 from govkit.inventory.accounts import ACCOUNT_TYPES, PERSON_RECORD_TYPES, emails
 from govkit.inventory.model import (
     CallFailure, Coverage, Inventory, Ref, Resource, ResourceBuilder, json_pointer)
-from govkit.people.join import ACCOUNT, JoinSettings, People, is_account, join
+from govkit.inventory.build import with_people
+from govkit.people.join import JoinSettings, People, is_account, join
 from govkit.people.roles import RoleMatrix
 from govkit.policy.evaluate import Settings, evaluate_all
 from govkit.policy.loader import load_policy_set
@@ -256,17 +257,7 @@ def joined(resources: Iterable[Resource], coverage: Iterable[Coverage],
            settings: JoinSettings | None = None) -> Inventory:
     """What govkit.inventory.build does after the normalisers ran: people joined when HR or
     a roster was read, every account also listed as ``identity.account``."""
-    resources, coverage = list(resources), list(coverage)
-    if not any(c.type in PERSON_RECORD_TYPES for c in coverage):
-        alone = join(resources, coverage, JoinSettings(), None, reconcile=False)
-        reviewed = {a.id: a for a in alone.accounts}
-        return Inventory.of([reviewed.get(r.id, r) for r in resources],
-                            [*coverage, *alone.coverage], groups={ACCOUNT: alone.accounts})
-    people = join(resources, coverage, settings or JoinSettings(), RoleMatrix.of(resources))
-    accounts = {a.id: a for a in people.accounts}
-    everything = [accounts.get(r.id, r) if is_account(r) else r for r in resources]
-    return Inventory.of([*everything, *people.persons], [*coverage, *people.coverage],
-                        groups={ACCOUNT: people.accounts})
+    return with_people(list(resources), list(coverage), settings)
 
 
 def join_all(resources: Iterable[Resource], coverage: Iterable[Coverage] = (),
