@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from govkit.report.access_removal import access_removal
 from govkit.results import Evaluation, Status
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta",
@@ -27,6 +28,15 @@ def print_summary(console: Console, evaluation: Evaluation, *, run_dir: str,
         severity_table.add_column(label, justify="right")
     severity_table.add_row(*(str(v) for v in by_severity.values()))
     console.print(severity_table)
+
+    removal = access_removal(evaluation)
+    if removal is not None:
+        people = Table(title="Access removal", title_justify="left")
+        people.add_column("leavers")
+        people.add_column("people", justify="right")
+        for label, number in removal.rows():
+            people.add_row(label, str(number))
+        console.print(people)
 
     failures = evaluation.worst_failures(worst)
     if failures:
