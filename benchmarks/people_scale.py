@@ -830,6 +830,8 @@ def main() -> int:
     parser.add_argument("--page-size", type=int, default=200)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=20261)
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the HR export and the run's snapshot in DIR (new folder)")
     parser.add_argument("--profile", action="store_true",
                         help="print cProfile's top entries for the normalise/join/evaluate "
                              "process")
@@ -842,7 +844,8 @@ def main() -> int:
     print(f"targets: join + evaluation under {TARGET_SECONDS:g} s and under {TARGET_MIB} MiB "
           "on 2 cores; collection limited by the server, not govkit")
     with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
+        root = Path(scratch) if options.keep is None else options.keep
+        root.mkdir(parents=True, exist_ok=True)
         began = time.perf_counter()
         workers = roster(options.hr, now, options.seed)
         csv_path = root / "hr" / "workday-workers.csv"

@@ -127,3 +127,37 @@ def test_a_scan_of_people_alone_reads_okta_and_hr_and_judges_the_leaver(tmp_path
                                        "run (the manifest lists the sources)")
     assert not [r for r in document["results"] if r["status"] == "ERROR"]
     assert all(b"00loopback-token" not in p.read_bytes() for p in run.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    ("NB-2001,priya.shah@northbridge-health.example,Active,04/31/2019,,,IT_ADMIN,Employee,NB-1000\n",
+     "Hire_Date"),
+    ("NB-2001,priya.shah@northbridge-health.example,Active,2019-04-01,,,IT_ADMIN,Employee\n",
+     "8 cells"),
+])
+def test_a_bad_hr_export_stops_the_scan_naming_file_and_row_and_writes_nothing(
+        tmp_path: Path, row: str, words: str) -> None:
+    (tmp_path / "workday.csv").write_text(WORKDAY_HEADER + row)
+    (tmp_path / "govkit.yaml").write_text(
+        "timezone: America/Chicago\nhr:\n  - {path: workday.csv, preset: workday}\n")
+    process = govkit("scan", "--config", "govkit.yaml", "--out", "runs",
+                     endpoint_url="http://127.0.0.1:9", cwd=tmp_path)
+    assert process.returncode == 2, process.stderr
+    assert "workday.csv:2" in process.stderr and words in process.stderr
+    assert "Traceback" not in process.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_windows_1252_roster_is_refused_with_the_line_to_re_export(tmp_path: Path) -> None:
+    (tmp_path / "roster.csv").write_bytes(
+        ROSTER_HEADER.encode() + "M-1001,jos\u00e9.cruz@meridian-cs.example,active,2025-03-03,,,"
+        "AGENT\n".encode("cp1252"))
+    (tmp_path / "govkit.yaml").write_text(
+        "timezone: Asia/Manila\nvendors:\n  - name: Meridian Contact Services\n"
+        "    path: roster.csv\n    columns: {person_id: agent_id, email: work_email, "
+        "status: status, hired_at: start_date, terminated_at: end_ts}\n")
+    process = govkit("scan", "--config", "govkit.yaml", "--out", "runs",
+                     endpoint_url="http://127.0.0.1:9", cwd=tmp_path)
+    assert process.returncode == 2, process.stderr
+    assert "roster.csv:2" in process.stderr and "UTF-8" in process.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
