@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scan_scale.py
 	$(BIN)/python benchmarks/evaluate_throughput.py
 	$(BIN)/python benchmarks/bundle_throughput.py
+	$(BIN)/python benchmarks/people_scale.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check govkit tests benchmarks

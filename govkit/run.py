@@ -38,6 +38,7 @@ from govkit.sources.registry import SourceKind
 from govkit.errors import InputError, UsageError
 from govkit.inventory.build import build_inventory
 from govkit.inventory.model import CallFailure
+from govkit.sources.aws.normalize import types_not_asked
 from govkit.sources.aws.normalize.common import failed_calls
 from govkit.policy.evaluate import Settings, evaluate_all
 from govkit.policy.exceptions import RiskException, load_exceptions
@@ -290,6 +291,8 @@ def evaluate_run(run_dir: Path) -> tuple[dict[str, Any], Evaluation]:
                               now=manifest_time(manifest, "evaluated_at", run_dir),
                               period=period, settings=settings, exceptions=exceptions,
                               aws_scanned=bool(source),
+                              not_asked=types_not_asked(source.get("services"))
+                              if source else frozenset(),
                               failed_calls=[CallFailure.from_entry(e)
                                             for e in failed_calls(snapshot)])
     return manifest, evaluation

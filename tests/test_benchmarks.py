@@ -18,6 +18,8 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
     ("scan_scale.py", ["--scales", "1", "--workers", "4"], "calls/s"),
     ("evaluate_throughput.py", ["--resources", "2000"], "evaluations/s"),
     ("bundle_throughput.py", ["--mib", "8", "--files", "4"], "of sha256sum"),
+    ("people_scale.py", ["--hr", "300", "--okta", "300", "--iam", "150", "--page-size", "50"],
+     "join + evaluation"),
 ])
 def test_benchmark_script_runs(script: str, args: list[str], expected: str) -> None:
     process = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], check=False,

@@ -190,26 +190,33 @@ def outcome_of(rule: Rule, document: Mapping[str, Any], now: dt.datetime) -> Out
     return Outcome(False, tuple(shown))
 
 
-def _unconfigured(resource_type: str) -> str:
+# why an optional AWS resource type was not collected, for its rules' NOT_APPLICABLE result
+NOT_ASKED_FOR = {"aws.identitystore.user": "no Identity Center region"}
+
+
+def _unconfigured(resource_type: str, aws_scanned: bool) -> str:
     if resource_type.startswith("aws."):
-        return "no AWS account"
+        return "no AWS account" if not aws_scanned else \
+            NOT_ASKED_FOR.get(resource_type, f"no collection of {resource_type}")
     return {"person": "no HR export or vendor roster",
             "identity.account": "no identity provider or account source"}.get(
         resource_type, f"no source of {resource_type}")
 
 
 def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
-                      judged_accounts: set[str], aws_scanned: bool = True) -> Iterator[Result]:
+                      judged_accounts: set[str], aws_scanned: bool = True,
+                      not_asked: frozenset[str] = frozenset()) -> Iterator[Result]:
     common = {"rule_id": rule.id, "severity": rule.severity,
               "resource_type": rule.resource_type, "controls": rule.controls}
-    if not coverage and (not rule.resource_type.startswith("aws.") or not aws_scanned):
+    if not coverage and (not rule.resource_type.startswith("aws.") or not aws_scanned
+                         or rule.resource_type in not_asked):
         # a source the run was not configured to read (no HR export, no identity provider):
         # nothing failed, the question was not asked
         yield Result(**common, status=Status.NOT_APPLICABLE,  # type: ignore[arg-type]
                      resource_id="*", account="*", region="*", evidence=("manifest.json",),
                      records=(RecordRef(LISTING, "manifest.json", "/sources"),),
-                     message=f"not evaluated: {_unconfigured(rule.resource_type)} is "
-                             "configured in this run (the manifest lists the sources)")
+                     message=f"not evaluated: {_unconfigured(rule.resource_type, aws_scanned)}"
+                             " is configured in this run (the manifest lists the sources)")
         return
     if not coverage:
         yield Result(**common, status=Status.ERROR, resource_id="*",  # type: ignore[arg-type]
@@ -242,7 +249,8 @@ def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
 
 def evaluate_rule(rule: Rule, inventory: Inventory, *, settings: Settings,
                   now: dt.datetime, period: Period | None = None,
-                  aws_scanned: bool = True) -> Iterator[Result]:
+                  aws_scanned: bool = True,
+                  not_asked: frozenset[str] = frozenset()) -> Iterator[Result]:
     judged_accounts: set[str] = set()
     judged: Iterable[Result | None] = (judge(rule, resource, settings=settings, now=now,
                                              period=period)
@@ -254,7 +262,7 @@ def evaluate_rule(rule: Rule, inventory: Inventory, *, settings: Settings,
             judged_accounts.add(result.account)
             yield result
     yield from _coverage_results(rule, inventory.coverage_of(rule.resource_type),
-                                 judged_accounts, aws_scanned)
+                                 judged_accounts, aws_scanned, not_asked)
 
 
 SHARED_FAILURE_MIN = 2
@@ -323,14 +331,17 @@ def _apply_exceptions(results: Iterable[Result], exceptions: Sequence[RiskExcept
 def evaluate_all(rules: Sequence[Rule], inventory: Inventory, *, now: dt.datetime,
                  settings: Settings, exceptions: Sequence[RiskException] = (),
                  failed_calls: Sequence[CallFailure] = (),
-                 period: Period | None = None, aws_scanned: bool = True) -> Evaluation:
+                 period: Period | None = None, aws_scanned: bool = True,
+                 not_asked: frozenset[str] = frozenset()) -> Evaluation:
     """``aws_scanned`` False: the run read no AWS account, so the AWS rules are reported as
-    not evaluated rather than as data that failed to arrive."""
+    not evaluated rather than as data that failed to arrive; likewise the rules on
+    ``not_asked``, AWS resource types the scan was not asked to collect (Identity Center
+    without its region)."""
     if now.tzinfo is None:
         raise ValueError("the evaluation time must be timezone-aware")
     results = [r for rule in rules for r in
                evaluate_rule(rule, inventory, settings=settings, now=now, period=period,
-                             aws_scanned=aws_scanned)]
+                             aws_scanned=aws_scanned, not_asked=not_asked)]
     results, expired, used = _apply_exceptions(results, exceptions, now)
     unused = [e for e in exceptions if e not in used]
     return Evaluation(results=sorted_results(results),

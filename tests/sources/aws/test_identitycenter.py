@@ -106,6 +106,16 @@ def test_not_collected_without_its_region(aws_env: Estate, tmp_path: Path) -> No
     assert {e.service for e in writer.write_index()} == {"ec2"}  # the region check only
 
 
+def test_without_its_region_its_rules_are_not_evaluated_rather_than_error(
+        aws_env: Estate, rules: Path, tmp_path: Path) -> None:
+    request = demo_request(services=(AwsService.IDENTITY_CENTER,), identity_center_region=None)
+    run = scan(request, RunOptions(out=tmp_path, policy_dirs=(rules,)))
+    assert "identity_center_region" not in run.manifest["sources"][0]
+    [result] = [r for r in run.evaluation.results if r.rule_id == RULE_ID]
+    assert result.status is Status.NOT_APPLICABLE
+    assert "no Identity Center region is configured" in result.message
+
+
 def test_a_bad_region_is_refused_before_anything_runs() -> None:
     with pytest.raises(UsageError, match="not an AWS region name: moon-1"):
         check_request(ScanRequest(identity_center_region="moon-1"))

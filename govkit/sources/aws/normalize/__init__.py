@@ -3,7 +3,7 @@ from that service's records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
@@ -29,6 +29,22 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "workspaces": ("aws.workspaces.directory", "aws.workspaces.workspace"),
     "workspaces-web": ("aws.workspaces_web.portal",),
 }
+
+
+# Resource types of the services a scan collects only when asked to (Identity Center, with its
+# region): when the manifest does not list the service, their rules were not asked, not failed.
+OPTIONAL_SERVICE_TYPES: dict[str, tuple[str, ...]] = {
+    "identitycenter": ("aws.identitystore.user",),
+}
+
+
+def types_not_asked(services: Sequence[str] | None) -> frozenset[str]:
+    """The optional services' resource types a scan's manifest ``services`` leaves out (none
+    when the manifest does not say which services were collected)."""
+    if services is None:
+        return frozenset()
+    return frozenset(t for service, types in OPTIONAL_SERVICE_TYPES.items()
+                     if service not in services for t in types)
 
 
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
