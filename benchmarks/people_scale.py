@@ -102,7 +102,6 @@ WORKER_TYPES = ("Regular", "Regular", "Regular", "Regular", "Temporary", "Contin
 class Worker:
     """One person in the HR export, and what the identity systems should make of them."""
 
-    number: int
     employee_id: str
     name: str
     email: str
@@ -183,7 +182,7 @@ def roster(count: int, now: dt.datetime, seed: int) -> list[Worker]:
         job = rng.choice(tuple(JOBS))
         manager = str(100000 + rng.randrange(number)) if number else ""
         workers.append(Worker(
-            number=number, employee_id=employee_id, name=f"{first.title()} {last.title()}",
+            employee_id=employee_id, name=f"{first.title()} {last.title()}",
             email=f"{first}.{last}.{number}@{DOMAIN}", kind=kind, status=status, hired=hired,
             terminated=terminated, last_day=last_day, job=job,
             worker_type=rng.choice(WORKER_TYPES), manager=manager, earlier=earlier))
@@ -366,6 +365,7 @@ def _lifecycle(worker: Worker, rng: random.Random, now: dt.datetime
 def _enrol(directory: OktaDirectory, rng: random.Random, user: OktaUser,
            admin: bool = False) -> None:
     roll = rng.random()
+    kinds: tuple[str, ...]
     if admin:
         kinds = ("webauthn", "push") if roll < 0.7 else ("push",)
     elif roll < 0.80:
@@ -690,12 +690,12 @@ def iam_users(specs: Sequence[IamSpec], now: dt.datetime) -> tuple[list[Any], li
         lines[arn] = position + 2
         tags = [{"Key": k, "Value": v} for k, v in (("employee_id", employee), ("email", email))
                 if v]
-        principal = {"UserName": name, "Arn": arn, "Path": "/", "CreateDate": created,
-                     "GroupList": ["Developers"] if key else ["ReadOnly"], "Tags": tags,
-                     "AttachedManagedPolicies": [{
-                         "PolicyName": "AdministratorAccess",
-                         "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}]
-                     if admin else [], "UserPolicyList": []}
+        policies = [{"PolicyName": "AdministratorAccess",
+                     "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}] if admin else []
+        principal: dict[str, Any] = {
+            "UserName": name, "Arn": arn, "Path": "/", "CreateDate": created, "Tags": tags,
+            "GroupList": ["Developers"] if key else ["ReadOnly"], "UserPolicyList": [],
+            "AttachedManagedPolicies": policies}
         built.append((account, principal, position, number))
     reports = {account: CredentialReport(
         {arn: row for arn, row in rows.items() if f"::{account}:" in arn},
@@ -735,15 +735,15 @@ def iam_users(specs: Sequence[IamSpec], now: dt.datetime) -> tuple[list[Any], li
         builder.set("AccessKeys", keys, key_refs)
         builder.set("ActiveAccessKeys", [k for k in keys if k["Active"]], key_refs)
         builder.note(CREDENTIAL_FIELDS, report.note)
-        admin = [p["PolicyName"] for p in principal["AttachedManagedPolicies"]]
-        builder.set("AdminPolicies", admin, [entry, *([Ref(listing, "/response/Policies/0")]
-                                                      if admin else [])])
+        granting = [p["PolicyName"] for p in principal["AttachedManagedPolicies"]]
+        builder.set("AdminPolicies", granting,
+                    [entry, *([Ref(listing, "/response/Policies/0")] if granting else [])])
         set_iam_user_fields(builder, principal, entry, row, report, ctx)
         resources.append(builder.build())
-    coverage = [Coverage(type=kind, account=account, region="global",
+    coverage = [Coverage(type="aws.iam.user", account=account, region="global",
                          source=f"snapshots/{account}/global/iam/"
                                 "GetAccountAuthorizationDetails.1.0f1e2d3c4b5a.json")
-                for account in per_account for kind in ("aws.iam.user", "aws.account")]
+                for account in per_account]
     return resources, coverage
 
 
@@ -762,6 +762,7 @@ def judge_people(run_dir: str, specs: list[IamSpec], now_text: str, started_text
     from govkit.people.join import JoinSettings, ServiceAccount
     from govkit.policy.evaluate import Settings, evaluate_all
     from govkit.policy.loader import load_policy_set
+    from govkit.run import without_cycle_collection
     from govkit.snapshot import Snapshot
     from govkit.sources.interface import NormalizeContext
     from govkit.sources.registry import NORMALIZERS
@@ -776,27 +777,28 @@ def judge_people(run_dir: str, specs: list[IamSpec], now_text: str, started_text
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
-    snapshot = Snapshot.open(Path(run_dir))
-    ctx = NormalizeContext(own_accounts=frozenset(AWS_ACCOUNTS), collection_started=started)
-    spent: dict[str, float] = {}
-    for normalizer in NORMALIZERS:  # as build_inventory does
+    with without_cycle_collection():  # as govkit.run.evaluate_run does
+        snapshot = Snapshot.open(Path(run_dir))
+        ctx = NormalizeContext(own_accounts=frozenset(AWS_ACCOUNTS), collection_started=started)
+        spent: dict[str, float] = {}
+        for normalizer in NORMALIZERS:  # as build_inventory does
+            began = time.perf_counter()
+            for item in normalizer(snapshot, ctx):
+                if isinstance(item, Coverage):
+                    coverage.append(item)
+                elif isinstance(item, Resource):
+                    resources.append(item)
+            spent[normalizer.__module__.removeprefix("govkit.sources.")] = \
+                time.perf_counter() - began
         began = time.perf_counter()
-        for item in normalizer(snapshot, ctx):
-            if isinstance(item, Coverage):
-                coverage.append(item)
-            elif isinstance(item, Resource):
-                resources.append(item)
-        spent[normalizer.__module__.removeprefix("govkit.sources.")] = \
-            time.perf_counter() - began
-    began = time.perf_counter()
-    inventory = with_people(resources, coverage, JoinSettings(service_accounts=service))
-    joined = time.perf_counter() - began
-    del resources, coverage
-    peak_joined = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    began = time.perf_counter()
-    evaluation = evaluate_all(rules, inventory, now=now, period=Period.quarter_of(now),
-                              settings=Settings(service_accounts=service))
-    evaluated = time.perf_counter() - began
+        inventory = with_people(resources, coverage, JoinSettings(service_accounts=service))
+        joined = time.perf_counter() - began
+        del resources, coverage
+        peak_joined = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        began = time.perf_counter()
+        evaluation = evaluate_all(rules, inventory, now=now, period=Period.quarter_of(now),
+                                  settings=Settings(service_accounts=service))
+        evaluated = time.perf_counter() - began
     if profiler:
         profiler.disable()
     by_rule: dict[str, Counter[str]] = defaultdict(Counter)

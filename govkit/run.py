@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from govkit.sources.aws.normalize.common import failed_calls
 from govkit.policy.evaluate import Settings, evaluate_all
 from govkit.policy.exceptions import RiskException, load_exceptions
 from govkit.policy.loader import PolicySet, load_policy_set
+from govkit.policy.model import Rule
 from govkit.policy.parameters import problem_with
 from govkit.results import Evaluation, validate_results
 from govkit.snapshot import Snapshot, SnapshotWriter
@@ -277,6 +279,28 @@ def evaluate_run(run_dir: Path) -> tuple[dict[str, Any], Evaluation]:
                                    if s.get("type") == "aws"), {})
     own = set(manifest.get("accounts") or []) | set(source.get("organization_accounts") or [])
     snapshot = Snapshot.open(run_dir)
+    with without_cycle_collection():
+        return manifest, _evaluate(run_dir, manifest, snapshot, rules, settings, exceptions,
+                                   source, own)
+
+
+@contextlib.contextmanager
+def without_cycle_collection() -> Iterator[None]:
+    """The inventory and the results are hundreds of thousands of small objects without
+    reference cycles; Python's cycle collector would walk them again and again as they are
+    built (half the evaluation time at 100,000 people) and free nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _evaluate(run_dir: Path, manifest: dict[str, Any], snapshot: Snapshot,
+              rules: Sequence[Rule], settings: Settings, exceptions: Sequence[RiskException],
+              source: Mapping[str, Any], own: set[str]) -> Evaluation:
     inventory = build_inventory(
         snapshot, own, source.get("skipped") or [], regions=manifest.get("regions") or (),
         collection_started=manifest_time(manifest, "started_at", run_dir),
@@ -295,7 +319,7 @@ def evaluate_run(run_dir: Path) -> tuple[dict[str, Any], Evaluation]:
                               if source else frozenset(),
                               failed_calls=[CallFailure.from_entry(e)
                                             for e in failed_calls(snapshot)])
-    return manifest, evaluation
+    return evaluation
 
 
 def manifest_time(manifest: dict[str, Any], key: str, run_dir: Path) -> dt.datetime:

@@ -24,6 +24,7 @@ There is no registry: the rule names the module, and loading imports it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import re
 from collections.abc import Mapping
@@ -109,6 +110,7 @@ class UnknownCheck(ValueError):
     pass
 
 
+@functools.cache
 def load_check(name: str) -> CheckKind:
     """The check kind ``govkit.checks.<name>``; UnknownCheck when there is none."""
     if not NAME.match(name) or name == "interface" or name.startswith("_"):

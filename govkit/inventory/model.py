@@ -28,10 +28,16 @@ def _empty() -> Mapping[str, Any]:
 
 def json_pointer(*tokens: str | int) -> str:
     """An RFC 6901 JSON Pointer to ``tokens`` ("~" and "/" in a token escaped)."""
-    return "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in tokens)
+    parts = []
+    for token in tokens:
+        text = str(token)
+        if "~" in text or "/" in text:  # rare: most tokens are keys and indexes
+            text = text.replace("~", "~0").replace("/", "~1")
+        parts.append(text)
+    return "/" + "/".join(parts) if parts else ""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Ref:
     """Where a value came from: a snapshot file (relative to the run directory), a JSON
     Pointer (RFC 6901) to the value inside it ("" is the whole record) and, for a value that
@@ -53,11 +59,9 @@ def refs_of(source: Source) -> tuple[Ref, ...]:
         return (Ref(source),)
     if isinstance(source, Ref):
         return (source,)
-    found: list[Ref] = []
-    for ref in source:
-        if ref not in found:
-            found.append(ref)
-    return tuple(found)
+    if isinstance(source, tuple) and len(source) < 2:
+        return source
+    return tuple(dict.fromkeys(source))  # without repeats, first seen first
 
 
 @dataclass(frozen=True, kw_only=True)

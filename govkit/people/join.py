@@ -239,19 +239,15 @@ def _reconcile(account: Resource, people: list[_Person], by_id: Mapping[str, lis
 
 
 def _rebuild(resource: Resource) -> ResourceBuilder:
+    """A builder holding everything ``resource`` has, to add the join's attributes to."""
     builder = ResourceBuilder(id=resource.id, type=resource.type, account=resource.account,
                               region=resource.region, name=resource.name)
-    for key, value in resource.attributes.items():
-        if key in ("Id", "Name", "Account", "Region"):
-            continue
-        if key == "Tags":
-            builder.set_tags(value, resource.sources.get(key, ()))
-        else:
-            builder.set(key, value, resource.sources.get(key, ()))
-    for key, failure in resource.failures.items():
-        builder.fail(key, failure)
-    for key, text in resource.notes.items():
-        builder.notes[key] = text
+    builder.tags = dict(resource.tags)
+    builder.attributes = {k: v for k, v in resource.attributes.items()
+                          if k not in ("Id", "Name", "Account", "Region")}
+    builder.sources = dict(resource.sources)
+    builder.failures = dict(resource.failures)
+    builder.notes = dict(resource.notes)
     return builder
 
 

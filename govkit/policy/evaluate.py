@@ -142,7 +142,12 @@ def judge_by_check(rule: Rule, resource: Resource, now: dt.datetime,
         return None
     records = tuple(RecordRef(name, ref.file, ref.pointer, ref.row)
                     for name, ref in resource.refs_for(verdict.reads))
-    base = _base(rule, resource) | {"records": records, "facts": dict(verdict.facts) or None}
+    base: dict[str, object] = {
+        "rule_id": rule.id, "severity": rule.severity, "resource_id": resource.id,
+        "resource_name": resource.name, "resource_type": resource.type,
+        "account": resource.account, "region": resource.region, "controls": rule.controls,
+        "evidence": tuple(resource.evidence()), "records": records,
+        "facts": dict(verdict.facts) or None}
     if verdict.failure is not None:
         base["records"] = records + _failure_records(verdict.failure, verdict.reads[0]
                                                      if verdict.reads else "")
