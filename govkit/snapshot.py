@@ -100,6 +100,7 @@ class SnapshotWriter:
         self._lock = threading.Lock()
         self._entries: list[CallEntry] = []
         self._names: dict[str, int] = {}
+        self._folders: set[Path] = set()
 
     def _relative_name(self, account: str, region: str, service: str, operation: str,
                        params: Mapping[str, Any]) -> str:
@@ -131,10 +132,22 @@ class SnapshotWriter:
             document["response"] = response or {}
         else:
             document["error_message"] = error_message
-        canonical.write_json(self.run_dir / name, document)
+        self._write(self.run_dir / name, canonical.dumps(document))
         with self._lock:
             self._entries.append(entry)
         return entry
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """One new file. The run directory is hidden until the scan completes (govkit.run
+        renames it into place), so a record needs no write-and-rename of its own; its folder
+        is made once, and a name is never written twice ("x" mode)."""
+        folder = path.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            with self._lock:
+                self._folders.add(folder)
+        with path.open("xb") as handle:
+            handle.write(data)
 
     @property
     def call_count(self) -> int:
