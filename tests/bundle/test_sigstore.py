@@ -29,7 +29,8 @@ from govkit.bundle.sigstore_keyless import (
 )
 from govkit.errors import InputError
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "sigstore"
+# real Sigstore bundles from sigstore-python's public test assets (see the folder's README)
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "sigstore"
 
 WHEEL = "bundle_v3_github.whl"
 WHEEL_BUNDLE = "bundle_v3_github.whl.sigstore"
@@ -55,10 +56,8 @@ CI_VARIABLES = ("GITHUB_ACTIONS", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_
 
 @pytest.fixture
 def fixtures(monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The shared fixtures folder, with every outgoing connection refused: verification is
+    """The Sigstore fixtures folder, with every outgoing connection refused: verification is
     offline."""
-    if not FIXTURES.is_dir():
-        pytest.skip("shared fixtures folder is absent")
     _refuse_connections(monkeypatch)
     return FIXTURES
 
