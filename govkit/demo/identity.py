@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from govkit.demo.graph_tenant import GRAPH_SECRET, TENANT_ID, CLIENT_ID, graph_t
 from govkit.demo.idp.graph import GraphServer
 from govkit.demo.idp.okta import OktaServer
 from govkit.demo.idp.graph import GraphTenant
+from govkit.demo.run import environment
 from govkit.demo.people import (
     HOSPITAL_DOMAIN, VENDOR_DOMAIN, DemoPeople, okta_grants, write_csv, write_people)
 
@@ -109,18 +109,11 @@ def identity_side(out: Path, now: dt.datetime) -> Iterator[IdentitySide]:
     okta = OktaServer(people.okta, token=OKTA_TOKEN)
     graph = GraphServer(tenant, tenant_id=TENANT_ID, client_id=CLIENT_ID,
                         client_secret=GRAPH_SECRET)
-    saved = {k: os.environ.get(k) for k in (OKTA_TOKEN_ENV, ENTRA_SECRET_ENV)}
     with contextlib.ExitStack() as stack:
         stack.enter_context(okta)
         stack.enter_context(graph)
         path = out / "inputs" / "govkit.yaml"
         path.write_text(_config_text(people, okta.url, graph.url), encoding="utf-8")
-        os.environ[OKTA_TOKEN_ENV], os.environ[ENTRA_SECRET_ENV] = OKTA_TOKEN, GRAPH_SECRET
-        try:
-            yield IdentitySide(load_config(path), path, people)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+        stack.enter_context(environment({OKTA_TOKEN_ENV: OKTA_TOKEN,
+                                         ENTRA_SECRET_ENV: GRAPH_SECRET}))
+        yield IdentitySide(load_config(path), path, people)

@@ -28,16 +28,14 @@ CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
 
 
 @contextlib.contextmanager
-def aws_environment(endpoint_url: str) -> Iterator[None]:
-    """Point boto3 at the emulator for the duration, then restore the environment."""
-    saved = {k: os.environ.get(k) for k in (*DEMO_ENV, *CLEARED_ENV, "AWS_ENDPOINT_URL")}
+def environment(values: dict[str, str], cleared: tuple[str, ...] = ()) -> Iterator[None]:
+    """Set ``values`` and remove ``cleared`` in the environment for the duration, then put
+    back what was there."""
+    saved = {k: os.environ.get(k) for k in (*values, *cleared)}
     try:
-        for key in CLEARED_ENV:
+        for key in cleared:
             os.environ.pop(key, None)
-        os.environ.update(DEMO_ENV)
-        os.environ["AWS_CONFIG_FILE"] = os.devnull
-        os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-        os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+        os.environ.update(values)
         yield
     finally:
         for key, value in saved.items():
@@ -45,6 +43,13 @@ def aws_environment(endpoint_url: str) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def aws_environment(endpoint_url: str) -> contextlib.AbstractContextManager[None]:
+    """Point boto3 at the emulator for the duration, then restore the environment."""
+    return environment({**DEMO_ENV, "AWS_CONFIG_FILE": os.devnull,
+                        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                        "AWS_ENDPOINT_URL": endpoint_url}, CLEARED_ENV)
 
 
 def demo_exceptions() -> Path:

@@ -37,6 +37,21 @@ def json_pointer(*tokens: str | int) -> str:
     return "/" + "/".join(parts) if parts else ""
 
 
+def present_path(node: Any, path: Sequence[str | int]) -> list[str | int]:
+    """The longest start of ``path`` (keys and list indexes) that exists in ``node``: where a
+    value was read, or, for an absent one, the parent it was read from ("not set")."""
+    found: list[str | int] = []
+    for part in path:
+        if isinstance(node, Mapping) and isinstance(part, str) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
+        found.append(part)
+    return found
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class Ref:
     """Where a value came from: a snapshot file (relative to the run directory), a JSON

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,14 +57,22 @@ def _failed_read(resource: Resource, fields: frozenset[str]) -> CallFailure | No
     return None
 
 
-def _base(rule: Rule, resource: Resource) -> dict[str, object]:
-    records = tuple(RecordRef(name, ref.file, ref.pointer, ref.row)
-                    for name, ref in resource.refs_for(rule.judged_fields))
+def _base(rule: Rule, resource: Resource,
+          records: tuple[RecordRef, ...] | None = None) -> dict[str, object]:
+    """A result's common fields; ``records`` default to those of every field the rule
+    judges."""
+    if records is None:
+        records = _records(resource, rule.judged_fields)
     return {"rule_id": rule.id, "severity": rule.severity, "resource_id": resource.id,
             "resource_name": resource.name, "resource_type": resource.type,
             "account": resource.account, "region": resource.region,
             "controls": rule.controls, "evidence": tuple(resource.evidence()),
             "records": records}
+
+
+def _records(resource: Resource, fields: Collection[str]) -> tuple[RecordRef, ...]:
+    return tuple(RecordRef(name, ref.file, ref.pointer, ref.row)
+                 for name, ref in resource.refs_for(fields))
 
 
 def _failure_records(failure: CallFailure, attribute: str) -> tuple[RecordRef, ...]:
@@ -140,14 +148,8 @@ def judge_by_check(rule: Rule, resource: Resource, now: dt.datetime,
     verdict = kind.judge(resource, now=now, period=period, params=rule.parameters)
     if verdict is None:
         return None
-    records = tuple(RecordRef(name, ref.file, ref.pointer, ref.row)
-                    for name, ref in resource.refs_for(verdict.reads))
-    base: dict[str, object] = {
-        "rule_id": rule.id, "severity": rule.severity, "resource_id": resource.id,
-        "resource_name": resource.name, "resource_type": resource.type,
-        "account": resource.account, "region": resource.region, "controls": rule.controls,
-        "evidence": tuple(resource.evidence()), "records": records,
-        "facts": dict(verdict.facts) or None}
+    records = _records(resource, verdict.reads)
+    base = _base(rule, resource, records) | {"facts": dict(verdict.facts) or None}
     if verdict.failure is not None:
         base["records"] = records + _failure_records(verdict.failure, verdict.reads[0]
                                                      if verdict.reads else "")

@@ -137,13 +137,16 @@ EXCEPTION_FILES = st.builds(
 
 
 def _within_a_second(load: Callable[[Path], object], path: Path) -> object:
+    """Loads or refuses ``path`` promptly: well under a second on a quiet machine; the bound
+    asserted is ten seconds, so a loaded CI worker does not fail it while a runaway parse
+    (minutes, or memory exhausted) still does."""
     started = time.perf_counter()
     try:
         loaded = load(path)
     except InputError as exc:
         loaded = exc
         assert str(path) in str(exc)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 10.0
     return loaded
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from govkit import canonical
-from govkit.inventory.model import CallFailure, Ref, json_pointer
+from govkit.inventory.model import CallFailure, Ref, json_pointer, present_path
 from govkit.snapshot import CallRecord, Snapshot
 from govkit.sources.google import api
 
@@ -104,17 +104,8 @@ def items(record: CallRecord, key: str) -> list[Mapping[str, Any]] | None:
 def body_ref(record: CallRecord, *path: str | int) -> Ref:
     """Where ``path`` (keys and indexes under the body) sits in ``record``'s file; the pointer
     stops at the deepest part that exists (an absent field is read from its parent)."""
-    node: Any = record.response  # the record's "response" member
-    found: list[str | int] = ["response"]
-    for part in ("body", *path):
-        if isinstance(node, Mapping) and isinstance(part, str) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            break
-        found.append(part)
-    return Ref(record.entry.file, json_pointer(*found))
+    found = present_path(record.response, ("body", *path))
+    return Ref(record.entry.file, json_pointer("response", *found))
 
 
 def param_ref(record: CallRecord, *path: str) -> Ref:

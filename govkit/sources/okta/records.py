@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from govkit import canonical
-from govkit.inventory.model import CallFailure, Ref, json_pointer
+from govkit.inventory.model import CallFailure, Ref, json_pointer, present_path
 from govkit.snapshot import GLOBAL_REGION, CallRecord, Snapshot
 from govkit.sources.okta import api
 
@@ -99,14 +99,7 @@ def whole_body(record: CallRecord) -> Ref:
 def below(ref: Ref, item: Mapping[str, Any], *path: str) -> Ref:
     """The Ref of ``path`` inside ``item`` (found at ``ref``), stopping at the deepest part
     that exists: an absent key means "not set", and what was read to learn it is its parent."""
-    node: Any = item
-    found: list[str] = []
-    for part in path:
-        if not isinstance(node, Mapping) or part not in node:
-            break
-        node = node[part]
-        found.append(part)
-    return Ref(ref.file, ref.pointer + json_pointer(*found))
+    return Ref(ref.file, ref.pointer + json_pointer(*present_path(item, path)))
 
 
 def mapping(value: Any) -> Mapping[str, Any]:

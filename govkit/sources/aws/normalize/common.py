@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from govkit.inventory.model import CallFailure, Coverage, Ref, ResourceBuilder, json_pointer
+from govkit.inventory.model import (
+    CallFailure, Coverage, Ref, ResourceBuilder, json_pointer, present_path)
 from govkit.snapshot import CallEntry, CallRecord, Snapshot
 
 # Answers that mean "this setting is not configured": data, not a failed call. Keyed by
@@ -123,17 +124,8 @@ def ref(record: CallRecord, *path: str | int, row: int | None = None) -> Ref:
     if not record.entry.ok:
         return Ref(record.entry.file,
                    "/error_code" if not_configured(record.entry) else "/error_message")
-    node: Any = record.response
-    found: list[str | int] = ["response"]
-    for part in path:
-        if isinstance(node, Mapping) and isinstance(part, str) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            break
-        found.append(part)
-    return Ref(record.entry.file, json_pointer(*found), row)
+    found = present_path(record.response, path)
+    return Ref(record.entry.file, json_pointer("response", *found), row)
 
 
 def unread(record: CallRecord, message: str, *path: str | int) -> CallFailure:
