@@ -60,7 +60,7 @@ class RecordRef(NamedTuple):
         return data
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Result:
     rule_id: str
     status: Status

@@ -115,7 +115,9 @@ class SnapshotWriter:
                params: Mapping[str, Any], started_at: dt.datetime, duration_ms: int,
                response: Mapping[str, Any] | None = None, error_code: str | None = None,
                error_message: str | None = None, request_id: str | None = None,
-               retry_attempts: int = 0) -> CallEntry:
+               retry_attempts: int = 0, simple: bool = False) -> CallEntry:
+        """``simple``: ``response`` is plain JSON that canonical.loads_simple parsed and
+        found simple, so its canonical form is written without a walk in Python."""
         params = canonical.to_jsonable(params)
         name = self._relative_name(account, region, service, operation, params)
         entry = CallEntry(file=name, account=account, region=region, service=service,
@@ -132,7 +134,14 @@ class SnapshotWriter:
             document["response"] = response or {}
         else:
             document["error_message"] = error_message
-        self._write(self.run_dir / name, canonical.dumps(document))
+        # the rest of the record is govkit's own names, ISO times and counts: the caller's
+        # parameters are all that may not be simple
+        if simple and error_code is None and canonical.is_simple(params) and \
+                canonical.is_simple([account, region, service, operation, request_id]):
+            data = canonical.dumps_simple(document)
+        else:
+            data = canonical.dumps(document)
+        self._write(self.run_dir / name, data)
         with self._lock:
             self._entries.append(entry)
         return entry

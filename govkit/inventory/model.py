@@ -9,14 +9,17 @@ succeeded: "no resources" is only NOT_APPLICABLE when it did.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from govkit.snapshot import CallEntry
+
+V = TypeVar("V")
 
 # Failure codes govkit itself gives (no AWS call failed): their message is the explanation.
 OWN_CODES = frozenset({"NotCollected", "NotInReport", "StaleCredentialReport"})
@@ -52,16 +55,69 @@ def present_path(node: Any, path: Sequence[str | int]) -> list[str | int]:
     return found
 
 
-@dataclass(frozen=True, order=True, slots=True)
+@functools.total_ordering
 class Ref:
     """Where a value came from: a snapshot file (relative to the run directory), a JSON
     Pointer (RFC 6901) to the value inside it ("" is the whole record) and, for a value that
     is one line of a CSV text at ``pointer`` (the IAM credential report), that line's number
-    (1 is the header)."""
+    (1 is the header).
 
+    A normaliser makes tens of Refs per resource, most of them to fields of one item of a
+    page: :meth:`within` keeps the item's pointer (shared by all of them) and the field's
+    (shared by every item) apart, and joins them only when the pointer is read."""
+
+    __slots__ = ("file", "_base", "_tail", "row")
     file: str
-    pointer: str = ""
-    row: int | None = None
+    _base: str
+    _tail: str
+    row: int | None
+
+    def __init__(self, file: str, pointer: str = "", row: int | None = None) -> None:
+        set_slot = object.__setattr__
+        set_slot(self, "file", file)
+        set_slot(self, "_base", pointer)
+        set_slot(self, "_tail", "")
+        set_slot(self, "row", row)
+
+    @classmethod
+    def within(cls, file: str, base: str, tail: str, row: int | None = None) -> Ref:
+        """The Ref of ``base + tail``: ``tail`` a pointer inside the value at ``base``."""
+        ref = cls(file, base, row)
+        object.__setattr__(ref, "_tail", _TAILS.setdefault(tail, tail))
+        return ref
+
+    @property
+    def pointer(self) -> str:
+        return self._base + self._tail if self._tail else self._base
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Ref is read-only: cannot set {name}")
+
+    def _key(self) -> tuple[str, str, int | None]:
+        return (self.file, self.pointer, self.row)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Ref):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Ref):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Ref(file={self.file!r}, pointer={self.pointer!r}, row={self.row!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Ref, self._key())
+
+
+# each field's pointer inside an item, once for every item that has it
+_TAILS: dict[str, str] = {}
 
 
 # what ResourceBuilder.set accepts as a source: a file (the whole record), one Ref, or several
@@ -135,10 +191,10 @@ class Resource:
 
     def evidence(self) -> list[str]:
         """Snapshot files this resource was built from, sorted, without repeats."""
-        return list(self._evidence)
+        return list(self.evidence_files)
 
     @cached_property
-    def _evidence(self) -> tuple[str, ...]:  # every result on the resource names them
+    def evidence_files(self) -> tuple[str, ...]:  # every result on the resource names them
         files = {ref.file for refs in self.sources.values() for ref in refs} | \
             {f.file for f in self.failures.values()}
         return tuple(sorted(f for f in files if f))
@@ -151,6 +207,31 @@ class Resource:
             sorted(name for name in fields if name in sources)
         return [(name, ref) for name in names for ref in sources[name]]
 
+    def extended(self, values: Mapping[str, tuple[Any, Source]],
+                 failures: Mapping[str, CallFailure] | None = None) -> Resource:
+        """This resource with more attributes (key → (value, source)) and failures; tags,
+        notes and unchanged failures are shared with it, not copied."""
+        attributes = dict(self.attributes)
+        sources = dict(self.sources)
+        for key, (value, source) in values.items():
+            attributes[key] = value
+            refs = refs_of(source)
+            if refs:
+                sources[key] = refs
+            else:
+                sources.pop(key, None)
+        failed = self.failures
+        if failures:
+            merged = dict(failed)
+            for key, failure in failures.items():
+                attributes.pop(key, None)
+                sources.pop(key, None)
+                merged[key] = failure
+            failed = MappingProxyType(merged)
+        return Resource(id=self.id, type=self.type, account=self.account, region=self.region,
+                        name=self.name, tags=self.tags, attributes=MappingProxyType(attributes),
+                        sources=MappingProxyType(sources), failures=failed, notes=self.notes)
+
     def notes_on(self, fields: frozenset[str]) -> list[str]:
         """What a reader must know about the attributes ``fields`` (e.g. how old the
         credential report they came from is); "@" means every attribute."""
@@ -159,6 +240,60 @@ class Resource:
         if "@" in fields:
             return sorted(set(self.notes.values()))
         return sorted({self.notes[f] for f in fields if f in self.notes})
+
+
+class Linked(Mapping[str, V]):
+    """A resource's own entries (sources or failures) and, without copying them, the entries
+    of the resources it lists: entry ``key`` of member ``i`` of list ``name`` is
+    ``name[i].key`` (a person's ``Accounts[2].DisabledAt``), for the keys the list shows."""
+
+    __slots__ = ("_own", "_lists")
+
+    def __init__(self, own: Mapping[str, V],
+                 lists: Sequence[tuple[str, Sequence[Mapping[str, V]], frozenset[str]]]) -> None:
+        self._own = own
+        self._lists = tuple(lists)
+
+    def __getitem__(self, key: str) -> V:
+        own = self._own.get(key, _MISSING)
+        if own is not _MISSING:
+            return own  # type: ignore[return-value]
+        name, bracket, rest = key.partition("[")
+        if bracket:
+            position, close, field_name = rest.partition("].")
+            for list_name, members, keys in self._lists:
+                if list_name == name and close and field_name in keys and position.isdigit() \
+                        and int(position) < len(members):
+                    return members[int(position)][field_name]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._own
+        for name, members, keys in self._lists:
+            for position, member in enumerate(members):
+                for key in member:
+                    if key in keys:
+                        yield f"{name}[{position}].{key}"
+
+    def __len__(self) -> int:
+        return len(self._own) + sum(1 for _, members, keys in self._lists
+                                    for member in members for key in member if key in keys)
+
+    def __bool__(self) -> bool:
+        return bool(self._own) or any(key in keys for _, members, keys in self._lists
+                                      for member in members for key in member)
+
+    def __contains__(self, key: object) -> bool:
+        if key in self._own:
+            return True
+        try:
+            self[key]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+
+_MISSING = object()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,6 +20,7 @@ the record it came from.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govkit.inventory.accounts import ACCOUNT_TYPES, PERSON_RECORD_TYPES
-from govkit.inventory.model import Coverage, Resource, ResourceBuilder, refs_of
+from govkit.inventory.model import Coverage, Linked, Resource, ResourceBuilder, Source
 from govkit.people.roles import RoleMatrix
 
 PERSON = "person"
@@ -114,8 +115,13 @@ def join(resources: Sequence[Resource], coverage: Sequence[Coverage],
         for address in person.emails:
             by_email[address].append(index)
     reviews = _reviews_by_account(resources, coverage)
-    accounts = [_reconcile(a, people, by_id, by_email, settings, reviews)
-                for a in sorted((r for r in resources if is_account(r)), key=lambda r: r.id)]
+    accounts: list[Resource] = []
+    for account in sorted((r for r in resources if is_account(r)), key=lambda r: r.id):
+        joined, owner, matched_by = _reconcile(account, people, by_id, by_email, settings,
+                                               reviews)
+        accounts.append(joined)
+        if owner is not None:
+            people[owner].accounts.append((joined, matched_by))
     persons = tuple(_person_resource(p, roles) for p in people)
     return People(persons, tuple(accounts), tuple(_coverage(coverage)))
 
@@ -184,8 +190,8 @@ def _reviews_by_account(resources: Sequence[Resource], coverage: Sequence[Covera
     return found
 
 
-def _attach_reviews(builder: ResourceBuilder, account: Resource,
-                    reviews: Mapping[str, list[Resource]]) -> None:
+def _review_values(account: Resource, reviews: Mapping[str, list[Resource]]
+                   ) -> dict[str, tuple[Any, Source]]:
     names = {str(account.attributes.get("Login") or "").lower(),
              *(account.attributes.get("Emails") or [])} - {""}
     lines = sorted((r for name in names for r in reviews.get(name, ())), key=lambda r: r.id)
@@ -193,21 +199,20 @@ def _attach_reviews(builder: ResourceBuilder, account: Resource,
                                                      "Reviewer", "Line")} for r in lines]
     refs = [ref for r in lines for key in ("Grant", "Decision", "DecidedAt")
             for ref in r.sources.get(key, ())]
-    builder.set("Reviews", items, refs or [ref for ref in account.sources.get("Login", ())])
+    return {"Reviews": (items, refs or list(account.sources.get("Login", ())))}
 
 
 def _reviewed(account: Resource, reviews: Mapping[str, list[Resource]]) -> Resource:
-    builder = _rebuild(account)
-    _attach_reviews(builder, account, reviews)
-    return builder.build()
+    return account.extended(_review_values(account, reviews))
 
 
 def _reconcile(account: Resource, people: list[_Person], by_id: Mapping[str, list[int]],
                by_email: Mapping[str, list[int]], settings: JoinSettings,
-               reviews: Mapping[str, list[Resource]] | None = None) -> Resource:
-    builder = _rebuild(account)
-    if reviews is not None:
-        _attach_reviews(builder, account, reviews)
+               reviews: Mapping[str, list[Resource]] | None = None
+               ) -> tuple[Resource, int | None, str]:
+    """The account with its reconciliation state; the person it is linked to (an index of
+    ``people``) and how it was matched."""
+    values = {} if reviews is None else _review_values(account, reviews)
     key_failure = next((account.failures[k] for k in ("EmployeeId", "Emails", "ExternalIds")
                         if k in account.failures), None)
     matched_by, found = _candidates(account, by_id, by_email)
@@ -217,38 +222,23 @@ def _reconcile(account: Resource, people: list[_Person], by_id: Mapping[str, lis
              for ref in account.sources.get(key, ())]
     if found and len(found) == 1:
         state = "linked"
-        people[found[0]].accounts.append((account, matched_by))
     elif found:
         state = "disputed"
     elif service is not None:
         state = "service"
-        builder.set("Owner", service.owner, proof)
+        values["Owner"] = (service.owner, proof)
     elif key_failure is not None:
-        builder.fail("Reconciliation", key_failure)
-        builder.fail("PersonIds", key_failure)
-        return builder.build()
+        return account.extended(values, {"Reconciliation": key_failure,
+                                         "PersonIds": key_failure}), None, matched_by
     else:
         state = "orphan"
     person_refs = [ref for i in found for r in people[i].records
                    for ref in r.sources.get("PersonId", ())]
-    builder.set("Reconciliation", state, proof + person_refs)
-    builder.set("MatchedBy", matched_by or None, proof)
-    builder.set("PersonIds", sorted({pid for i in found for pid in people[i].ids}),
-                person_refs or proof)
-    return builder.build()
-
-
-def _rebuild(resource: Resource) -> ResourceBuilder:
-    """A builder holding everything ``resource`` has, to add the join's attributes to."""
-    builder = ResourceBuilder(id=resource.id, type=resource.type, account=resource.account,
-                              region=resource.region, name=resource.name)
-    builder.tags = dict(resource.tags)
-    builder.attributes = {k: v for k, v in resource.attributes.items()
-                          if k not in ("Id", "Name", "Account", "Region")}
-    builder.sources = dict(resource.sources)
-    builder.failures = dict(resource.failures)
-    builder.notes = dict(resource.notes)
-    return builder
+    values["Reconciliation"] = (state, proof + person_refs)
+    values["MatchedBy"] = (matched_by or None, proof)
+    values["PersonIds"] = (sorted({pid for i in found for pid in people[i].ids}),
+                           person_refs or proof)
+    return account.extended(values), found[0] if state == "linked" else None, matched_by
 
 
 def _person_resource(person: _Person, roles: RoleMatrix | None) -> Resource:
@@ -260,7 +250,8 @@ def _person_resource(person: _Person, roles: RoleMatrix | None) -> Resource:
     builder.set("PersonId", attributes.get("PersonId"), main.sources.get("PersonId", ()))
     builder.set("Emails", person.emails,
                 [ref for r in person.records for ref in r.sources.get("Emails", ())])
-    _set_records(builder, person.records)
+    builder.set("Records", [_record_item(r) for r in person.records],
+                [ref for r in person.records for ref in r.sources.get("PersonId", ())])
     _set_termination(builder, person.records)
     jobs = sorted({str(r.attributes["Job"]) for r in person.records if r.attributes.get("Job")})
     builder.set("Jobs", jobs, [ref for r in person.records for ref in r.sources.get("Job", ())])
@@ -268,22 +259,32 @@ def _person_resource(person: _Person, roles: RoleMatrix | None) -> Resource:
                       if r.attributes.get("Vendor")})
     builder.set("Vendor", vendors[0] if vendors else None,
                 [ref for r in person.records for ref in r.sources.get("Vendor", ())])
-    _set_accounts(builder, person.accounts)
+    builder.set("Accounts", [_account_item(a, matched_by) for a, matched_by in person.accounts],
+                [ref for a, _ in person.accounts for ref in a.sources.get("Login", ())])
     if roles is not None:
         roles.entitle(builder, jobs)
-    return builder.build()
+    built = builder.build()
+    # each listed record's and account's facts keep their own records and failures, named
+    # Records[i].X and Accounts[i].X, without a copy per person
+    records = [r.sources for r in person.records]
+    accounts = [a for a, _ in person.accounts]
+    return dataclasses.replace(
+        built, sources=Linked(built.sources, (
+            ("Records", records, _RECORD_KEYS),
+            ("Accounts", [a.sources for a in accounts], _ACCOUNT_KEYS))),
+        failures=Linked(built.failures, (("Accounts", [a.failures for a in accounts],
+                                          _ACCOUNT_KEYS),)))
 
 
-def _set_records(builder: ResourceBuilder, records: Sequence[Resource]) -> None:
-    items: list[dict[str, Any]] = []
-    for position, record in enumerate(records):
-        item = {"Type": record.type, "Id": record.id}
-        for key in _RECORD_FACTS:
-            if key in record.attributes:
-                item[key] = record.attributes[key]
-                builder.sources[f"Records[{position}].{key}"] = record.sources.get(key, ())
-        items.append(item)
-    builder.set("Records", items, [ref for r in records for ref in r.sources.get("PersonId", ())])
+_RECORD_KEYS = frozenset(_RECORD_FACTS)
+_ACCOUNT_KEYS = frozenset(ACCOUNT_FACTS)
+
+
+def _record_item(record: Resource) -> dict[str, Any]:
+    attributes = record.attributes
+    item = {"Type": record.type, "Id": record.id}
+    item.update((key, attributes[key]) for key in _RECORD_FACTS if key in attributes)
+    return item
 
 
 def _set_termination(builder: ResourceBuilder, records: Sequence[Resource]) -> None:
@@ -315,26 +316,15 @@ def _set_termination(builder: ResourceBuilder, records: Sequence[Resource]) -> N
                 [ref for r in records for ref in r.sources.get("Status", ())])
 
 
-def _set_accounts(builder: ResourceBuilder, accounts: Sequence[tuple[Resource, str]]) -> None:
-    items: list[dict[str, Any]] = []
-    for position, (account, matched_by) in enumerate(accounts):
-        item: dict[str, Any] = {"Id": account.id, "Type": account.type,
-                                "Tenant": account.account, "MatchedBy": matched_by}
-        unknown: dict[str, str] = {}
-        for key in ACCOUNT_FACTS:
-            where = f"Accounts[{position}].{key}"
-            if key in account.failures:
-                failure = account.failures[key]
-                unknown[key] = failure.explain()
-                builder.failures[where] = failure
-            elif key in account.attributes:
-                item[key] = account.attributes[key]
-                refs = account.sources.get(key, ())
-                if refs:
-                    builder.sources[where] = refs_of(refs)
-        item["Unknown"] = unknown
-        items.append(item)
-    builder.set("Accounts", items, [ref for a, _ in accounts for ref in a.sources.get("Login", ())])
+def _account_item(account: Resource, matched_by: str) -> dict[str, Any]:
+    """The facts of one account a person lists, and what is unknown about it and why."""
+    attributes, failures = account.attributes, account.failures
+    item: dict[str, Any] = {"Id": account.id, "Type": account.type, "Tenant": account.account,
+                            "MatchedBy": matched_by}
+    item.update((key, attributes[key]) for key in ACCOUNT_FACTS
+                if key in attributes and key not in failures)
+    item["Unknown"] = {key: failures[key].explain() for key in ACCOUNT_FACTS if key in failures}
+    return item
 
 
 def _coverage(coverage: Sequence[Coverage]) -> Iterable[Coverage]:

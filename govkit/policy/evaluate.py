@@ -66,13 +66,13 @@ def _base(rule: Rule, resource: Resource,
     return {"rule_id": rule.id, "severity": rule.severity, "resource_id": resource.id,
             "resource_name": resource.name, "resource_type": resource.type,
             "account": resource.account, "region": resource.region,
-            "controls": rule.controls, "evidence": tuple(resource.evidence()),
+            "controls": rule.controls, "evidence": resource.evidence_files,
             "records": records}
 
 
 def _records(resource: Resource, fields: Collection[str]) -> tuple[RecordRef, ...]:
-    return tuple(RecordRef(name, ref.file, ref.pointer, ref.row)
-                 for name, ref in resource.refs_for(fields))
+    return tuple([RecordRef(name, ref.file, ref.pointer, ref.row)
+                  for name, ref in resource.refs_for(fields)])
 
 
 def _failure_records(failure: CallFailure, attribute: str) -> tuple[RecordRef, ...]:
@@ -138,25 +138,42 @@ def judge_by_check(rule: Rule, resource: Resource, now: dt.datetime,
                    period: Period) -> Result | None:
     """A rule judged by a built-in check kind: ERROR when an attribute it reads failed,
     else what the check kind says, with the records of the values it judged on."""
-    kind = load_check(rule.check or "")
-    applies = getattr(kind, "applies", None)
-    if applies is not None and not applies(resource, rule.parameters):
-        return None
-    failed = _failed_read(resource, rule.reads)
-    if failed is not None:
-        return _error(rule, resource, failed, "evaluate")
-    verdict = kind.judge(resource, now=now, period=period, params=rule.parameters)
-    if verdict is None:
-        return None
-    records = _records(resource, verdict.reads)
-    base = _base(rule, resource, records) | {"facts": dict(verdict.facts) or None}
-    if verdict.failure is not None:
-        base["records"] = records + _failure_records(verdict.failure, verdict.reads[0]
-                                                     if verdict.reads else "")
-        return Result(**base, status=Status.ERROR,  # type: ignore[arg-type]
-                      message=verdict.message, failure=verdict.failure.to_json())
-    status = Status.PASS if verdict.passed else Status.FAIL
-    return Result(**base, status=status, message=verdict.message)  # type: ignore[arg-type]
+    return _CheckJudge(rule, now, period)(resource)
+
+
+class _CheckJudge:
+    """One check-kind rule, ready to judge resource after resource: the kind, its scope test
+    and the attributes whose failure makes a result ERROR are looked up once."""
+
+    def __init__(self, rule: Rule, now: dt.datetime, period: Period) -> None:
+        self.rule, self.now, self.period = rule, now, period
+        self.kind = load_check(rule.check or "")
+        self.applies = getattr(self.kind, "applies", None)
+        self.reads = sorted(rule.reads) if WHOLE_DOCUMENT not in rule.reads else None
+
+    def __call__(self, resource: Resource) -> Result | None:
+        rule = self.rule
+        if self.applies is not None and not self.applies(resource, rule.parameters):
+            return None
+        if resource.failures:
+            failed = _failed_read(resource, rule.reads) if self.reads is None else \
+                next((resource.failures[n] for n in self.reads if n in resource.failures), None)
+            if failed is not None:
+                return _error(rule, resource, failed, "evaluate")
+        verdict = self.kind.judge(resource, now=self.now, period=self.period,
+                                  params=rule.parameters)
+        if verdict is None:
+            return None
+        records = _records(resource, verdict.reads)
+        base = _base(rule, resource, records)
+        base["facts"] = dict(verdict.facts) or None
+        if verdict.failure is not None:
+            base["records"] = records + _failure_records(verdict.failure, verdict.reads[0]
+                                                         if verdict.reads else "")
+            return Result(**base, status=Status.ERROR,  # type: ignore[arg-type]
+                          message=verdict.message, failure=verdict.failure.to_json())
+        status = Status.PASS if verdict.passed else Status.FAIL
+        return Result(**base, status=status, message=verdict.message)  # type: ignore[arg-type]
 
 
 MAX_ITEMS_NAMED = 20
@@ -259,11 +276,14 @@ def evaluate_rule(rule: Rule, inventory: Inventory, *, settings: Settings,
                   aws_scanned: bool = True,
                   not_asked: frozenset[str] = frozenset()) -> Iterator[Result]:
     judged_accounts: set[str] = set()
-    judged: Iterable[Result | None] = (judge(rule, resource, settings=settings, now=now,
-                                             period=period)
-              for resource in inventory.of_type(rule.resource_type))
+    resources = inventory.of_type(rule.resource_type)
+    judged: Iterable[Result | None]
     if rule.check is not None:
-        judged = collapse_shared_failures(rule, judged)
+        judged = collapse_shared_failures(rule, map(_CheckJudge(
+            rule, now, period or Period.quarter_of(now)), resources))
+    else:
+        judged = (judge(rule, resource, settings=settings, now=now, period=period)
+                  for resource in resources)
     for result in judged:
         if result is not None:
             judged_accounts.add(result.account)
@@ -319,9 +339,9 @@ def _apply_exceptions(results: Iterable[Result], exceptions: Sequence[RiskExcept
             out.append(result)
             continue
         used.add(match)
-        data = result.__dict__ | {"exception": {**match.to_json(),
-                                                "state": "expired" if match.expired(now)
-                                                else "active"}}
+        data = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)} | \
+            {"exception": {**match.to_json(),
+                           "state": "expired" if match.expired(now) else "active"}}
         if match.expired(now):
             if match not in expired:
                 expired.append(match)

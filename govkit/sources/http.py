@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from govkit import canonical
 from govkit.snapshot import GLOBAL_REGION, CallEntry, SnapshotWriter
 
 REQUEST_ID_HEADERS = ("x-okta-request-id", "request-id", "client-request-id", "x-request-id",
@@ -57,6 +58,7 @@ class _Answer:
     error_code: str | None
     error_message: str | None
     attempts: int
+    simple: bool = False  # the body's canonical form is plain json.dumps (canonical.py)
 
 
 class RecordedClient:
@@ -106,7 +108,8 @@ class RecordedClient:
                 yield Page(entry, None)
                 return
             entry = self.writer.record(**common, response={"status": answer.status,
-                                                           "body": answer.body})
+                                                           "body": answer.body},
+                                       simple=answer.simple)
             yield Page(entry, answer.body)
             following = _next(paging, answer, url, query)
             if following is None:
@@ -135,11 +138,12 @@ class RecordedClient:
                 return _Answer(response.status_code, None, headers,
                                f"HTTP{response.status_code}", _error_text(response), attempt)
             try:
-                body = response.json()
+                # RFC 8259: JSON exchanged between systems is UTF-8
+                body, simple = canonical.loads_simple(response.content.decode("utf-8"))
             except ValueError as exc:
                 return _Answer(response.status_code, None, headers, "MalformedResponse",
                                f"the body is not JSON: {exc}", attempt)
-            return _Answer(response.status_code, body, headers, None, None, attempt)
+            return _Answer(response.status_code, body, headers, None, None, attempt, simple)
 
     def _pause(self, response: httpx.Response, attempt: int) -> float:
         """What the API asked us to wait (Retry-After, X-Rate-Limit-Reset), else back off."""

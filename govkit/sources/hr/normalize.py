@@ -275,12 +275,16 @@ class _Where:
     entry: CallEntry
     positions: Mapping[str, int]
 
+    _rows: dict[int, str] = field(default_factory=dict)  # each row's pointer, made once
+
     def cell(self, row: Row, column: str | None = None) -> Ref:
         """The cell of ``row`` in ``column``; the whole row when the file has no such column."""
+        base = self._rows.get(row.index)
+        if base is None:
+            base = self._rows[row.index] = json_pointer("response", "rows", row.index)
         if column is None or column not in self.positions:
-            return Ref(self.entry.file, json_pointer("response", "rows", row.index), row.line)
-        return Ref(self.entry.file, json_pointer("response", "rows", row.index,
-                                                 self.positions[column]), row.line)
+            return Ref(self.entry.file, base, row.line)
+        return Ref.within(self.entry.file, base, f"/{self.positions[column]}", row.line)
 
     def param(self, name: str) -> Ref:
         return Ref(self.entry.file, json_pointer("params", name))

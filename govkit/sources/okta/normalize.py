@@ -56,20 +56,29 @@ def _users(records: TenantRecords, memberships: Lookup) -> Iterator[Resource | C
         return
     yield Coverage(type=USER_TYPE, account=tenant, region=GLOBAL_REGION,
                    source=listing[0].entry.file)
+    users = _by_id(listing)
+    del listing  # each user's item of its page is let go once the user is built
+    shared = {"Groups": memberships, "Applications": lookups.applications(records),
+              "Admin": lookups.admins(records), "DisableEvents": lookups.disable_events(records)}
+    factors = records.per_entity_entries(api.LIST_FACTORS)
+    for user_id in sorted(users):
+        ref, user = users.pop(user_id)
+        builder = _user(tenant, user_id, ref, user)
+        _shared(builder, user_id, shared)
+        pages = factors.get(user_id)
+        _factors(builder, records, user_id, ref, user, records.load(pages) if pages else None)
+        yield builder.build()
+
+
+def _by_id(listing: list[CallRecord]) -> dict[str, tuple[Ref, Mapping[str, Any]]]:
+    """Each listed user with its place; a user deactivated between the two listings is in
+    both, and the later one wins."""
     users: dict[str, tuple[Ref, Mapping[str, Any]]] = {}
-    for page in listing:  # a user deactivated between the two listings: the later one wins
+    for page in listing:
         for ref, user in items(page):
             if isinstance(user.get("id"), str):
                 users[user["id"]] = (ref, user)
-    shared = {"Groups": memberships, "Applications": lookups.applications(records),
-              "Admin": lookups.admins(records), "DisableEvents": lookups.disable_events(records)}
-    factors = records.per_entity(api.LIST_FACTORS)
-    for user_id in sorted(users):
-        ref, user = users[user_id]
-        builder = _user(tenant, user_id, ref, user)
-        _shared(builder, user_id, shared)
-        _factors(builder, records, user_id, ref, user, factors.get(user_id))
-        yield builder.build()
+    return users
 
 
 def _user(tenant: str, user_id: str, ref: Ref, user: Mapping[str, Any]) -> ResourceBuilder:

@@ -13,41 +13,53 @@ from urllib.parse import unquote, urlsplit
 
 from govkit import canonical
 from govkit.inventory.model import CallFailure, Ref, json_pointer, present_path
-from govkit.snapshot import GLOBAL_REGION, CallRecord, Snapshot
+from govkit.snapshot import GLOBAL_REGION, CallEntry, CallRecord, Snapshot
 from govkit.sources.okta import api
 
 # operations whose body is {"value": [...], "_links": ...} instead of a JSON array
 _WRAPPED = frozenset({api.LIST_ADMIN_ASSIGNEES})
 
 
-def _order(record: CallRecord) -> tuple[int, str]:
-    page = record.entry.params.get("page")
-    return (page if isinstance(page, int) else 0, record.entry.file)
+def _order(entry: CallEntry) -> tuple[int, str]:
+    page = entry.params.get("page")
+    return (page if isinstance(page, int) else 0, entry.file)
 
 
 class TenantRecords:
-    """Every ``okta`` record of one tenant, loaded once and grouped by operation."""
+    """Every ``okta`` record of one tenant, grouped by operation and read from the snapshot
+    when asked for (an org's hundred thousand per-user factor records are never all held)."""
 
     def __init__(self, snapshot: Snapshot, tenant: str) -> None:
         self.tenant = tenant
-        self._by_operation: dict[str, list[CallRecord]] = defaultdict(list)
+        self._snapshot = snapshot
+        self._by_operation: dict[str, list[CallEntry]] = defaultdict(list)
         for entry in snapshot.select("okta", account=tenant):
-            self._by_operation[entry.operation].append(snapshot.load(entry))
-        for records in self._by_operation.values():
-            records.sort(key=_order)
+            self._by_operation[entry.operation].append(entry)
+        for entries in self._by_operation.values():
+            entries.sort(key=_order)
+
+    def load(self, entries: list[CallEntry]) -> list[CallRecord]:
+        return [self._snapshot.load(entry) for entry in entries]
 
     def listing(self, *operations: str) -> list[CallRecord]:
         """The pages of one or more org-wide listings, each in page order."""
-        return [r for operation in operations for r in self._by_operation.get(operation, [])]
+        return [self._snapshot.load(entry) for operation in operations
+                for entry in self._by_operation.get(operation, [])]
 
     def per_entity(self, operation: str) -> dict[str, list[CallRecord]]:
         """The pages of a per-group, per-app or per-user call, by that group, app or user."""
+        return {key: self.load(entries)
+                for key, entries in self.per_entity_entries(operation).items()}
+
+    def per_entity_entries(self, operation: str) -> dict[str, list[CallEntry]]:
+        """The calls (not yet read) of a per-group, per-app or per-user operation, by that
+        group, app or user."""
         pattern = api.ENTITY_PATHS[operation]
-        found: dict[str, list[CallRecord]] = defaultdict(list)
-        for record in self._by_operation.get(operation, []):
-            match = pattern.search(urlsplit(str(record.entry.params.get("path", ""))).path)
+        found: dict[str, list[CallEntry]] = defaultdict(list)
+        for entry in self._by_operation.get(operation, []):
+            match = pattern.search(urlsplit(str(entry.params.get("path", ""))).path)
             if match:
-                found[unquote(match.group(1))].append(record)
+                found[unquote(match.group(1))].append(entry)
         return dict(found)
 
     def not_collected(self, operation: str, message: str, where: Ref | None = None
@@ -99,7 +111,7 @@ def whole_body(record: CallRecord) -> Ref:
 def below(ref: Ref, item: Mapping[str, Any], *path: str) -> Ref:
     """The Ref of ``path`` inside ``item`` (found at ``ref``), stopping at the deepest part
     that exists: an absent key means "not set", and what was read to learn it is its parent."""
-    return Ref(ref.file, ref.pointer + json_pointer(*present_path(item, path)))
+    return Ref.within(ref.file, ref.pointer, json_pointer(*present_path(item, path)))
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
