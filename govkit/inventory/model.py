@@ -9,13 +9,12 @@ succeeded: "no resources" is only NOT_APPLICABLE when it did.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from govkit.snapshot import CallEntry
 
@@ -55,69 +54,21 @@ def present_path(node: Any, path: Sequence[str | int]) -> list[str | int]:
     return found
 
 
-@functools.total_ordering
-class Ref:
+class Ref(NamedTuple):
     """Where a value came from: a snapshot file (relative to the run directory), a JSON
     Pointer (RFC 6901) to the value inside it ("" is the whole record) and, for a value that
     is one line of a CSV text at ``pointer`` (the IAM credential report), that line's number
-    (1 is the header).
+    (1 is the header). A tuple: a normaliser makes tens of them per resource, and the join
+    compares and hashes them by the million."""
 
-    A normaliser makes tens of Refs per resource, most of them to fields of one item of a
-    page: :meth:`within` keeps the item's pointer (shared by all of them) and the field's
-    (shared by every item) apart, and joins them only when the pointer is read."""
-
-    __slots__ = ("file", "_base", "_tail", "row")
     file: str
-    _base: str
-    _tail: str
-    row: int | None
-
-    def __init__(self, file: str, pointer: str = "", row: int | None = None) -> None:
-        set_slot = object.__setattr__
-        set_slot(self, "file", file)
-        set_slot(self, "_base", pointer)
-        set_slot(self, "_tail", "")
-        set_slot(self, "row", row)
+    pointer: str = ""
+    row: int | None = None
 
     @classmethod
     def within(cls, file: str, base: str, tail: str, row: int | None = None) -> Ref:
-        """The Ref of ``base + tail``: ``tail`` a pointer inside the value at ``base``."""
-        ref = cls(file, base, row)
-        object.__setattr__(ref, "_tail", _TAILS.setdefault(tail, tail))
-        return ref
-
-    @property
-    def pointer(self) -> str:
-        return self._base + self._tail if self._tail else self._base
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"Ref is read-only: cannot set {name}")
-
-    def _key(self) -> tuple[str, str, int | None]:
-        return (self.file, self.pointer, self.row)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Ref):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Ref):
-            return NotImplemented
-        return self._key() < other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return f"Ref(file={self.file!r}, pointer={self.pointer!r}, row={self.row!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Ref, self._key())
-
-
-# each field's pointer inside an item, once for every item that has it
-_TAILS: dict[str, str] = {}
+        """The Ref of ``tail``, a pointer inside the value at pointer ``base``."""
+        return cls(file, base + tail, row)
 
 
 # what ResourceBuilder.set accepts as a source: a file (the whole record), one Ref, or several
