@@ -67,7 +67,9 @@ def _new_threaded_server(host: str, port: int) -> ThreadedMotoServer:
 
     class _SerialMotoServer(ThreadedMotoServer):
         def _server_entry(self) -> None:  # moto's own, with the app wrapped
-            app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
+            from govkit.demo.aws_extra import Dispatcher, services
+            app = _OneAtATime(Dispatcher(DomainDispatcherApplication(create_backend_app),
+                                         services()))
             self._server = make_server(self._ip_address, self._port, app, True,
                                        request_handler=MotoRequestHandler)
             self._server_ready_event.set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 
+from govkit import vdi
 from govkit.inventory.accounts import PERSON_RECORD_TYPES
 from govkit.inventory.model import Coverage, Inventory, Resource
 from govkit.people.join import ACCOUNT, JoinSettings, is_account, join
@@ -36,6 +37,9 @@ def build_inventory(snapshot: Snapshot, own_accounts: Iterable[str],
                 coverage.append(item)
             else:
                 resources.append(item)
+    # every VDI platform's windows, in one shape (govkit.vdi)
+    coverage.extend(vdi.coverage(coverage))
+    resources.extend(vdi.windows(resources))
     return with_people(resources, coverage, people)
 
 

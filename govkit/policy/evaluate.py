@@ -223,7 +223,8 @@ def _unconfigured(resource_type: str, aws_scanned: bool) -> str:
         return "no AWS account" if not aws_scanned else \
             NOT_ASKED_FOR.get(resource_type, f"no collection of {resource_type}")
     return {"person": "no HR export or vendor roster",
-            "identity.account": "no identity provider or account source"}.get(
+            "identity.account": "no identity provider or account source",
+            "vdi.window": "no VDI platform (an AWS scan, Azure Virtual Desktop or Citrix)"}.get(
         resource_type, f"no source of {resource_type}")
 
 

@@ -98,7 +98,7 @@ DENIALS = [
     ("kms", "GetKeyRotationStatus", "AccessDeniedException", "kms-cmk-rotation-enabled"),
     ("rds", "DescribeDBSnapshotAttributes", "AccessDenied", "rds-snapshot-not-public"),
     ("workspaces-web", "GetUserSettings", "AccessDeniedException",
-     "secure-browser-download-disabled"),
+     "vdi-download-blocked"),
     ("s3", "GetBucketLogging", "AccessDenied", "s3-phi-bucket-access-logging"),
     ("dynamodb", "DescribeContinuousBackups", "AccessDeniedException",
      "dynamodb-phi-table-point-in-time-recovery"),

@@ -1,0 +1,143 @@
+"""AWS services moto does not implement, served beside it on the demo's loopback endpoint.
+
+moto 5 has no backend for AppStream 2.0 or AWS Artifact, and no WorkSpaces Pools or IP access
+control groups. Each service here is a small WSGI application that speaks the service's real
+wire protocol (awsJson1.1 with ``X-Amz-Target``, or REST-JSON), with answers shaped by the
+botocore service model, so the real boto3 client talks to it over HTTP exactly as it talks to
+AWS. The demo's moto server routes a request here when its SigV4 credential scope names a
+service (and, for a service moto partly implements, its target names an operation) that one
+of these applications answers; everything else goes to moto.
+
+Each application keeps its state per account and region, like moto's backends, and is reset
+with them (``POST /moto-api/reset``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Environ = Mapping[str, Any]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+_SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+
+
+@dataclass(frozen=True)
+class Call:
+    """Who called, where: from the request's SigV4 credential scope."""
+
+    access_key: str
+    region: str
+    service: str
+
+    @property
+    def account(self) -> str:
+        from moto.iam.models import get_account_id_from
+        return str(get_account_id_from(self.access_key))
+
+
+def call_of(environ: Environ) -> Call | None:
+    match = _SCOPE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+    return Call(*match.groups()) if match else None
+
+
+class ServiceError(Exception):
+    """An error the service answers with: its ``__type`` code, message and HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class JsonService:
+    """An awsJson1.1 service: ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>`` and a JSON
+    body. A subclass answers ``Operation`` with a method ``op_Operation(call, params)`` that
+    returns the response body; state lives in ``self.state[(account, region)]``."""
+
+    service: str = ""  # the SigV4 signing name, e.g. "appstream"
+    target_prefix: str = ""  # e.g. "PhotonAdminProxyService"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.state: dict[tuple[str, str], Any] = {}
+
+    def new_state(self) -> Any:
+        return {}
+
+    def region_state(self, call: Call) -> Any:
+        key = (call.account, call.region)
+        if key not in self.state:
+            self.state[key] = self.new_state()
+        return self.state[key]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.state.clear()
+
+    def operation(self, environ: Environ) -> str | None:
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        prefix, _, name = target.partition(".")
+        return name if prefix == self.target_prefix and name else None
+
+    def answers(self, environ: Environ, call: Call) -> bool:
+        """Whether this service takes the request (its signing name and an operation it
+        implements)."""
+        name = self.operation(environ)
+        return call.service == self.service and name is not None and \
+            hasattr(self, f"op_{name}")
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        call = call_of(environ)
+        name = self.operation(environ)
+        try:
+            if call is None or name is None or not hasattr(self, f"op_{name}"):
+                raise ServiceError("UnknownOperationException", f"unknown operation {name}")
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            params = json.loads(body or b"{}")
+            with self._lock:
+                answer = getattr(self, f"op_{name}")(call, params)
+            return _reply(start_response, 200, answer)
+        except ServiceError as error:
+            return _reply(start_response, error.status,
+                          {"__type": error.code, "message": error.message})
+
+
+def _reply(start_response: StartResponse, status: int, body: Any) -> list[bytes]:
+    data = json.dumps(body, default=str).encode("utf-8")
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}.get(status, "Error")
+    start_response(f"{status} {reason}", [("Content-Type", "application/x-amz-json-1.1"),
+                                          ("Content-Length", str(len(data))),
+                                          ("x-amzn-RequestId", "00000000-demo-0000-0000")])
+    return [data]
+
+
+class Dispatcher:
+    """Sends a request to the first of ``services`` that answers it, else to moto; resets
+    them all with moto."""
+
+    def __init__(self, moto_app: WsgiApp, services: Iterable[JsonService]) -> None:
+        self._moto = moto_app
+        self.services = tuple(services)
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/moto-api/reset":
+            for service in self.services:
+                service.reset()
+        call = call_of(environ)
+        if call is not None:
+            for service in self.services:
+                if service.answers(environ, call):
+                    return service(environ, start_response)
+        return self._moto(environ, start_response)
+
+
+def services() -> list[JsonService]:
+    """Every service this package serves (each module adds its own here)."""
+    return []

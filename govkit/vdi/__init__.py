@@ -1,0 +1,37 @@
+"""Virtual desktops and remote browsers: every platform's windows in one shape.
+
+Each platform module maps its own resources (an AppStream stack, an AVD host pool, ...) into
+``vdi.window`` resources (govkit.vdi.window); :func:`windows` runs them all after the sources
+are normalised, and :func:`coverage` says where each platform's listing ran, so "no windows"
+is only NOT_APPLICABLE where the listings succeeded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+
+from govkit.inventory.model import Coverage, Resource
+from govkit.vdi import workspaces_web
+from govkit.vdi.window import WINDOW
+
+PLATFORMS = (workspaces_web,)
+
+
+def windows(resources: Sequence[Resource]) -> list[Resource]:
+    """Every window the platforms' resources describe."""
+    wanted = {t for module in PLATFORMS for t in module.TYPES}
+    by_type: dict[str, list[Resource]] = defaultdict(list)
+    for resource in resources:
+        if resource.type in wanted:
+            by_type[resource.type].append(resource)
+    return [w for module in PLATFORMS for w in module.windows(by_type)]
+
+
+def coverage(entries: Sequence[Coverage]) -> Iterator[Coverage]:
+    """The listing outcomes of windows: those of the platform resources they come from."""
+    wanted = {t for module in PLATFORMS for t in module.TYPES}
+    for entry in entries:
+        if entry.type in wanted:
+            yield Coverage(type=WINDOW, account=entry.account, region=entry.region,
+                           failure=entry.failure, source=entry.source)
