@@ -40,7 +40,7 @@ def test_a_good_file_loads_with_secrets_from_the_environment(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("text", "line", "field", "complaint"), [
-    (GOOD + "citrix: {site: example}\n", 7, "citrix", "unknown field 'citrix'"),
+    (GOOD + "horizon: {site: example}\n", 7, "horizon", "unknown field 'horizon'"),
     (GOOD.replace("workers: 8", "workers: 500"), 4, "aws.workers", "500"),
     (GOOD.replace("external_id_env: GOVKIT_EXTERNAL_ID", "external_id: nbh-7731"), 6,
      "aws.external_id", "external_id_env: VARIABLE"),

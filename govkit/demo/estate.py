@@ -51,6 +51,8 @@ from govkit.demo.estate_vdi import (
     seed_unit_secure_browser,
     seed_unit_workspaces,
 )
+from govkit.demo.estate_vdi_pools import seed_vdi_pools
+from govkit.demo.aws_extra.artifact import seed_agreements
 from govkit.demo.names import (
     DEMO_ACCOUNT,
     DEMO_REGIONS,
@@ -71,7 +73,7 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "cloudtrail", "ds", "dynamodb", "ec2", "iam", "identitystore", "kms", "rds", "s3",
+    "artifact", "cloudtrail", "ds", "dynamodb", "ec2", "iam", "identitystore", "kms", "rds", "s3",
     "s3control", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
@@ -135,6 +137,8 @@ def _seed_account_unit(ctx: SeedContext, unit: int) -> Counts:
 def _seed_account_singletons(ctx: SeedContext) -> Counts:
     seed_password_policy(ctx)
     seed_account_public_access_block(ctx)
+    seed_vdi_pools(ctx)
+    seed_agreements(ctx)
     return seed_cloudtrail(ctx)
 
 

@@ -25,8 +25,9 @@ date, so `get_login_profile` shows it too), `password_last_used` from `password_
 WorkSpaces, in every region where the directories exist:
 
 - `agents.vdi.northbridgehealth.example`: Windows, macOS and zero clients allowed; web, iOS,
-  Android, ChromeOS and Linux denied; one IP access control group (`ipGroupIds`, whose id is a
-  stable hash of the region: moto has no create_ip_group);
+  Android, ChromeOS and Linux denied; the IP access control group `agents-vdi` in `ipGroupIds`
+  (moto has no AssociateIpGroups; the group is created in the WorkSpaces emulator, whose ids are
+  a stable hash: `govkit.demo.estate_vdi_pools`);
 - `staff.vdi.northbridgehealth.example`: web, iOS and Android allowed as well (violation) and no
   IP access control group.
 

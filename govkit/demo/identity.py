@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from importlib import resources
+from typing import Any
 
 from govkit.config import Config, load_config
 from govkit.demo.graph_tenant import GRAPH_SECRET, TENANT_ID, CLIENT_ID, graph_tenant
+from govkit.demo.idp.arm import serving_demo_tenant
 from govkit.demo.idp.graph import GraphServer
 from govkit.demo.idp.okta import OktaServer
 from govkit.demo.idp.graph import GraphTenant
 from govkit.demo.run import environment
+from govkit.demo.register import REGISTER_FILE, write_register
 from govkit.demo.people import (
     HOSPITAL_DOMAIN, VENDOR_DOMAIN, DemoPeople, okta_grants, write_csv, write_people)
 
@@ -61,6 +66,9 @@ def review_rows(people: DemoPeople, tenant: GraphTenant) -> list[list[str]]:
     return rows
 
 
+CITRIX_EXPORT = "citrix-nbh-daas.json"
+
+
 @dataclass(frozen=True)
 class IdentitySide:
     config: Config
@@ -68,7 +76,8 @@ class IdentitySide:
     people: DemoPeople
 
 
-def _config_text(people: DemoPeople, okta_url: str, graph_url: str) -> str:
+def _config_text(people: DemoPeople, okta_url: str, graph_url: str,
+                 avd: Mapping[str, Any]) -> str:
     return f"""\
 # Written by govkit demo: the sources of Northbridge Health's scan besides AWS.
 timezone: America/Chicago
@@ -97,12 +106,19 @@ service_accounts:
   - {{pattern: "svc-*@northbridge-health.example", owner: it-ops@northbridge-health.example}}
 role_matrix: {people.roles_file.name}
 access_reviews: access-review-{people.period.name}.csv
+vendor_register: {REGISTER_FILE}
+avd: {json.dumps(dict(avd))}
+citrix: {{site: nbh-daas, export: {CITRIX_EXPORT}}}
 """
 
 
 @contextlib.contextmanager
 def identity_side(out: Path, now: dt.datetime) -> Iterator[IdentitySide]:
     people = write_people(out / "inputs", now)
+    write_register(out / "inputs", now)
+    # the Citrix DaaS policies and delivery groups, as the documented export script saves them
+    (out / "inputs" / CITRIX_EXPORT).write_bytes(
+        resources.files("govkit.demo").joinpath("data", CITRIX_EXPORT).read_bytes())
     tenant = graph_tenant(people.timeline)
     (out / "inputs" / f"access-review-{people.period.name}.csv").write_text(
         write_csv(review_rows(people, tenant)), encoding="utf-8")
@@ -112,8 +128,10 @@ def identity_side(out: Path, now: dt.datetime) -> Iterator[IdentitySide]:
     with contextlib.ExitStack() as stack:
         stack.enter_context(okta)
         stack.enter_context(graph)
+        arm = stack.enter_context(serving_demo_tenant())
         path = out / "inputs" / "govkit.yaml"
-        path.write_text(_config_text(people, okta.url, graph.url), encoding="utf-8")
+        path.write_text(_config_text(people, okta.url, graph.url, arm.section()),
+                        encoding="utf-8")
         stack.enter_context(environment({OKTA_TOKEN_ENV: OKTA_TOKEN,
-                                         ENTRA_SECRET_ENV: GRAPH_SECRET}))
+                                         ENTRA_SECRET_ENV: GRAPH_SECRET, **arm.environ()}))
         yield IdentitySide(load_config(path), path, people)

@@ -9,6 +9,7 @@ from govkit import vdi
 from govkit.inventory.accounts import PERSON_RECORD_TYPES
 from govkit.inventory.model import Coverage, Inventory, Resource
 from govkit.people.join import ACCOUNT, JoinSettings, is_account, join
+from govkit.people import vendors
 from govkit.people.roles import RoleMatrix
 from govkit.snapshot import Snapshot
 from govkit.sources.interface import DEFAULT_REPORT_MAX_AGE, NormalizeContext
@@ -40,7 +41,8 @@ def build_inventory(snapshot: Snapshot, own_accounts: Iterable[str],
     # every VDI platform's windows, in one shape (govkit.vdi)
     coverage.extend(vdi.coverage(coverage))
     resources.extend(vdi.windows(resources))
-    return with_people(resources, coverage, people)
+    # what each vendor in the register reaches, once its agents are known
+    return vendors.attach(with_people(resources, coverage, people))
 
 
 def with_people(resources: Sequence[Resource], coverage: Sequence[Coverage],

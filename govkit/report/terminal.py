@@ -7,10 +7,17 @@ from rich.console import Console
 from rich.table import Table
 
 from govkit.report.access_removal import access_removal
+from govkit.report.glass_windows import SHORT, glass_window_matrix
 from govkit.results import Evaluation, Status
+from govkit.vdi.window import CHANNELS
 
 STATUS_STYLE = {Status.PASS: "green", Status.FAIL: "red", Status.ERROR: "magenta",
                 Status.WAIVED: "yellow", Status.NOT_APPLICABLE: "dim"}
+
+
+def _styled(status: str) -> str:
+    style = STATUS_STYLE[Status(status)] if status in Status.__members__ else "dim"
+    return f"[{style}]{status}[/]"
 
 
 def print_summary(console: Console, evaluation: Evaluation, *, run_dir: str,
@@ -37,6 +44,18 @@ def print_summary(console: Console, evaluation: Evaluation, *, run_dir: str,
         for label, number in removal.rows():
             people.add_row(label, str(number))
         console.print(people)
+
+    matrix = glass_window_matrix(evaluation)
+    if matrix:
+        windows = Table(title="Glass windows by vendor", title_justify="left")
+        for column in ("vendor", "BAA", "window"):
+            windows.add_column(column, overflow="fold")
+        for channel in CHANNELS:
+            windows.add_column(SHORT[channel], justify="center")
+        for row in matrix:
+            windows.add_row(row.vendor, _styled(row.baa), row.window,
+                            *(_styled(c) for c in row.controls))
+        console.print(windows)
 
     failures = evaluation.worst_failures(worst)
     if failures:

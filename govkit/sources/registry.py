@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import ModuleType
 
-from govkit.sources import entra, google, hr, okta, reviews, roles, vendors
+from govkit.sources import entra, google, hr, okta, register, reviews, roles, vendors
+from govkit.sources import citrix
+from govkit.sources import avd
 from govkit.sources.aws import normalize as aws
 from govkit.sources.interface import Normalizer
 
@@ -30,6 +32,9 @@ SOURCES: tuple[SourceKind, ...] = (
     SourceKind("vendors", vendors, dated=True),
     SourceKind("role_matrix", roles),
     SourceKind("access_reviews", reviews, dated=True),
+    SourceKind("vendor_register", register),
+    SourceKind("citrix", citrix),
+    SourceKind("avd", avd),
 )
 
 NORMALIZERS: tuple[Normalizer, ...] = (aws.normalize, *(s.module.normalize for s in SOURCES))

@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from govkit.inventory.model import Coverage, Resource
-from govkit.vdi import workspaces_web
+from govkit.vdi import appstream, avd, citrix, workspaces_pools, workspaces_web
 from govkit.vdi.window import WINDOW
 
-PLATFORMS = (workspaces_web,)
+PLATFORMS = (appstream, avd, citrix, workspaces_pools, workspaces_web)
 
 
 def windows(resources: Sequence[Resource]) -> list[Resource]:

@@ -32,7 +32,8 @@ def _window(portal: Resource) -> Resource:
     builder = window(source=portal, platform="workspaces-web",
                      label=f"Secure Browser portal {portal.name} "
                            f"({portal.account}/{portal.region})")
-    listed = portal.sources.get("Name", ())
+    # what the portal's listing says (a browser session has no drives, USB or connectors)
+    listed = portal.sources.get("displayName") or next(iter(portal.sources.values()), ())
     put(builder, "DriveRedirection", Channel.absent(
         "a Secure Browser session has no drive redirection"), listed)
     put(builder, "UsbRedirection", Channel.absent(

@@ -82,7 +82,46 @@ def test_the_summary_shows_the_access_removal_population_and_the_run_verifies(
     assert "VERIFIED" in process.stdout
     manifest = json.loads((run / "manifest.json").read_bytes())
     assert [s["type"] for s in manifest["sources"]] == [
-        "aws", "okta", "entra", "hr", "vendors", "roles", "reviews"]
+        "aws", "okta", "entra", "hr", "vendors", "roles", "reviews", "register", "citrix", "avd"]
     # the API secrets reached the scan through the environment only
     assert all(b"demo-loopback-client-secret" not in p.read_bytes()
                for p in run.rglob("*") if p.is_file())
+
+
+VENDOR_PLANTED = {
+    "vendor-baa-in-force": {"Harborview Billing Partners"},
+    "vendor-safeguards-verified": {"Harborview Billing Partners"},
+    # the billing host pool Meridian's agents open lets the clipboard and drives through
+    "vendor-windows-sealed": {"Meridian Contact Services"},
+}
+
+
+def test_the_register_finds_the_lapsed_baa_and_meridians_glass_windows(
+        demo: tuple[subprocess.CompletedProcess[str], dict[str, Any], Path]) -> None:
+    process, document, _ = demo
+    assert "Glass windows by vendor" in process.stdout
+    vendor = [r for r in document["results"] if r["resource_type"] == "vendor.record"]
+    failing: dict[str, set[str]] = defaultdict(set)
+    for result in vendor:
+        if result["status"] == "FAIL":
+            failing[result["rule_id"]].add(result["resource_name"])
+    assert dict(failing) == VENDOR_PLANTED
+    assert not [r["message"] for r in vendor if r["status"] == "ERROR"]
+    by_key = {(r["rule_id"], r["resource_name"]): r for r in vendor}
+    lapsed = by_key[("vendor-baa-in-force", "Harborview Billing Partners")]
+    assert "phi_access process (the register)" in lapsed["message"]
+    assert "the BAA expired on" in lapsed["message"]
+    meridian = by_key[("vendor-baa-in-force", "Meridian Contact Services")]
+    assert "role MeridianAgentAccess" in meridian["message"]
+    sealed = by_key[("vendor-windows-sealed", "Meridian Contact Services")]
+    matrix = sealed["facts"]["matrix"]
+    portal = next(w for w in matrix if "Secure Browser portal nbh-meridian-agent-portal" in w)
+    agents = next(w for w in matrix if "AVD host pool hp-meridian-agents" in w)
+    billing = next(w for w in matrix if "AVD host pool hp-meridian-billing" in w)
+    assert set(matrix[portal].values()) == set(matrix[agents].values()) == {"PASS"}
+    assert matrix[billing]["ClipboardOut"] == matrix[billing]["DriveRedirection"] == "FAIL"
+    assert "redirectclipboard" in sealed["message"]
+    # the roles trusting Meridian's account are known; none trusts an unknown account
+    third = [r for r in document["results"]
+             if r["rule_id"] == "iam-role-trusts-only-registered-vendors"]
+    assert third and {r["status"] for r in third} == {"PASS"}

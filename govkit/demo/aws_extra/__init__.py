@@ -23,7 +23,7 @@ from typing import Any
 
 Environ = Mapping[str, Any]
 StartResponse = Callable[..., Any]
-WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+WsgiApp = Callable[..., Any]
 
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
@@ -135,9 +135,11 @@ class Dispatcher:
             for service in self.services:
                 if service.answers(environ, call):
                     return service(environ, start_response)
-        return self._moto(environ, start_response)
+        answer: Iterable[bytes] = self._moto(environ, start_response)
+        return answer
 
 
 def services() -> list[JsonService]:
     """Every service this package serves (each module adds its own here)."""
-    return []
+    from govkit.demo.aws_extra import appstream, artifact, workspaces
+    return [appstream.SERVICE, workspaces.WorkSpacesExtra(), artifact.ArtifactService()]

@@ -12,7 +12,8 @@ import boto3
 from govkit.sources.aws import session as sessions
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    cloudtrail, dynamodb, ec2, iam, identitycenter, kms, rds, s3, workspaces, workspaces_web)
+    appstream, artifact, cloudtrail, dynamodb, ec2, iam, identitycenter, kms, rds, s3, workspaces,
+    workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
 from govkit.snapshot import GLOBAL_REGION, SnapshotWriter
@@ -28,6 +29,8 @@ class AwsService(enum.StrEnum):
     CLOUDTRAIL = "cloudtrail"
     WORKSPACES = "workspaces"
     WORKSPACES_WEB = "workspaces-web"
+    APPSTREAM = "appstream"
+    ARTIFACT = "artifact"
     IDENTITY_CENTER = "identitycenter"
 
 
@@ -38,9 +41,12 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.DYNAMODB: dynamodb.collect, AwsService.CLOUDTRAIL: cloudtrail.collect,
     AwsService.WORKSPACES: workspaces.collect,
     AwsService.WORKSPACES_WEB: workspaces_web.collect,
+    AwsService.APPSTREAM: appstream.collect,
+    AwsService.ARTIFACT: artifact.collect,
     AwsService.IDENTITY_CENTER: identitycenter.collect,
 }
-GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3})
+# collected once per account, in the home region (recorded as "global")
+GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})
 # collected once per scan, in the caller's account and a region of their own (the request's
 # identity_center_region), and only when that region is given
 ORGANIZATION_SERVICES = frozenset({AwsService.IDENTITY_CENTER})

@@ -13,7 +13,8 @@ from typing import Any
 
 from govkit.inventory.model import CallFailure, Ref, json_pointer
 from govkit.sources.entra import queries as q
-from govkit.sources.entra.listings import Listing, Records, body_of, failure_of, utc
+from govkit.sources.entra.listings import Records, utc
+from govkit.sources.linked_pages import Listing, body_of, failure_of
 
 # methodsRegistered values that are no second factor (self-service password reset only, or
 # legacy app passwords that bypass MFA), and those bound to the origin (phishing-resistant).

@@ -37,7 +37,8 @@ from govkit.inventory.model import (
 from govkit.snapshot import GLOBAL_REGION, Snapshot
 from govkit.sources.entra import facts
 from govkit.sources.entra import queries as q
-from govkit.sources.entra.listings import Listing, Records, failure_of, utc
+from govkit.sources.entra.listings import Records, utc
+from govkit.sources.linked_pages import Listing, failure_of
 from govkit.sources.interface import NormalizeContext
 
 RESOURCE_TYPE = "entra.user"

@@ -13,19 +13,15 @@ The file (schema: matrix.schema.json)::
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from govkit.inventory.model import Coverage, Ref, Resource, ResourceBuilder, json_pointer
-from govkit.policy.yamlfile import load_yaml, validate
 from govkit.snapshot import GLOBAL_REGION, Snapshot, SnapshotWriter
-from govkit.sources.interface import CollectWindow, ConfigProblem, NormalizeContext
+from govkit.sources.interface import CollectWindow, NormalizeContext
+from govkit.sources.yaml_file import existing_file, record_yaml
 
 SCHEMA_FILE = Path(__file__).with_name("config.schema.json")
 MATRIX_SCHEMA = Path(__file__).with_name("matrix.schema.json")
@@ -43,23 +39,13 @@ class Settings:
 
 def settings_from(section: str, *, resolve: Callable[[str], Path],
                   environ: Mapping[str, str]) -> Settings:
-    path = resolve(section)
-    if not path.is_file():
-        raise ConfigProblem("", f"no such role matrix file: {path}")
-    return Settings(path)
+    return Settings(existing_file(section, resolve, "role matrix"))
 
 
 def collect(settings: Settings, writer: SnapshotWriter, window: CollectWindow) -> dict[str, Any]:
-    began, started = time.perf_counter(), dt.datetime.now(dt.timezone.utc)
-    doc = load_yaml(settings.path)
-    validate(doc, json.loads(MATRIX_SCHEMA.read_text("utf-8")))
-    data = doc.data
-    writer.record(account=SERVICE, region=GLOBAL_REGION, service=SERVICE, operation=OPERATION,
-                  params={"file": settings.path.name,
-                          "sha256": hashlib.sha256(settings.path.read_bytes()).hexdigest()},
-                  started_at=started, duration_ms=int((time.perf_counter() - began) * 1000),
-                  response={"matrix": data})
-    return {"type": SERVICE, "file": settings.path.name, "jobs": len(data["jobs"])}
+    doc = record_yaml(settings.path, MATRIX_SCHEMA, writer, service=SERVICE,
+                      operation=OPERATION, key="matrix")
+    return {"type": SERVICE, "file": settings.path.name, "jobs": len(doc.data["jobs"])}
 
 
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:

@@ -8,13 +8,15 @@ from collections.abc import Iterator, Sequence
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    dynamodb, ec2, iam, identitycenter, kms, rds, s3, trails, workspaces, workspaces_web)
+    appstream, artifact, dynamodb, ec2, iam, identitycenter, ip_groups, kms, rds, s3, trails,
+    workspaces, workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
 SERVICES: tuple[Normalizer, ...] = (
     iam.normalize, s3.normalize, ec2.normalize, rds.normalize, kms.normalize,
     dynamodb.normalize, trails.normalize, workspaces.normalize, workspaces_web.normalize,
-    identitycenter.normalize,
+    identitycenter.normalize, appstream.normalize,
+    workspaces_pools.normalize, ip_groups.normalize, artifact.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -26,8 +28,10 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "kms": ("aws.kms.key",),
     "dynamodb": ("aws.dynamodb.table",),
     "cloudtrail": ("aws.cloudtrail.trail",),
-    "workspaces": ("aws.workspaces.directory", "aws.workspaces.workspace"),
+    "workspaces": ("aws.workspaces.directory", "aws.workspaces.workspace",
+                   "aws.workspaces.pool", "aws.workspaces.ip_group"),
     "workspaces-web": ("aws.workspaces_web.portal",),
+    "appstream": ("aws.appstream.stack", "aws.appstream.fleet"),
 }
 
 

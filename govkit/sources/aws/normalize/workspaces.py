@@ -9,6 +9,7 @@ from typing import Any
 
 from govkit.inventory.model import Coverage, Ref, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.account_fields import set_workspace_fields
+from govkit.sources.aws.normalize.ip_groups import set_ip_group_rules
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, failure, listing_coverage, partition, ref, unread)
 from govkit.sources.interface import NormalizeContext
@@ -70,6 +71,7 @@ def _directories(records: RecordSet, account: str) -> Iterator[Resource | Covera
                     directory.get("CertificateBasedAuthProperties"),
                 "Tenancy": directory.get("Tenancy"),
             }, ref(page, "Directories", index))
+            set_ip_group_rules(builder, records, region, builder.attributes["IpGroupIds"])
             client = clients.get(directory_id)
             if client is None:
                 builder.fail("ClientProperties", unread(

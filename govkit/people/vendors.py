@@ -1,0 +1,154 @@
+"""What each vendor in the register can reach: the paths to PHI the BAA rules judge, and the
+glass-window matrix (each VDI window its agents can open, with each of its controls).
+
+A vendor reaches PHI when the register says so (``phi_access`` other than ``none``), when a
+role in a scanned AWS account trusts one of its AWS accounts, when its agents' accounts hold
+one of its identity-provider groups, or when its agents can open a VDI window: one named in
+its ``access_paths``, or one whose entitlements (a group, an application, a user) its agents'
+accounts hold or its ``idp_groups`` name. Agents are the people its roster lists (the person's
+``Vendor``). Each path keeps the records that prove it.
+
+Roles trusted by outside AWS accounts are also marked with the vendor each account belongs to
+(``ExternalAccountVendors``), so an account in no vendor's record is found: an unknown third
+party with access.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from govkit.inventory.model import Inventory, Linked, Ref, Resource
+from govkit.people.join import ACCOUNT, PERSON
+from govkit.vdi.window import CHANNELS, LIMITS, WINDOW
+
+VENDOR = "vendor.record"
+ROLE = "aws.iam.role"
+_WINDOW_KEYS = frozenset((*CHANNELS, *LIMITS, "StorageConnectors"))
+
+
+def attach(inventory: Inventory) -> Inventory:
+    """The inventory with every vendor's paths and windows, and every externally trusted
+    role's vendors; unchanged when no register was read."""
+    records = inventory.of_type(VENDOR)
+    if not records:
+        return inventory
+    agents: dict[str, list[Resource]] = defaultdict(list)
+    for person in inventory.of_type(PERSON):
+        vendor = person.attributes.get("Vendor")
+        if vendor:
+            agents[str(vendor).casefold()].append(person)
+    roles = [r for r in inventory.of_type(ROLE) if r.attributes.get("ExternalAccounts")]
+    windows = inventory.of_type(WINDOW)
+    changed = {v.id: _vendor(v, agents.get(v.name.casefold(), []), windows, roles)
+               for v in records}
+    owners = {str(account): v for v in records
+              for account in v.attributes.get("AwsAccountIds") or []}
+    changed |= {r.id: _role(r, owners) for r in roles}
+    resources = [changed.get(r.id, r) for r in inventory.resources]
+    return Inventory.of(resources, inventory.coverage,
+                        groups={ACCOUNT: inventory.of_type(ACCOUNT)})
+
+
+def _holdings(agents: Sequence[Resource]) -> dict[str, set[str]]:
+    """What the agents' accounts hold, by kind: group and application names, and the logins
+    and addresses of the accounts themselves (AppStream users are e-mail addresses)."""
+    held: dict[str, set[str]] = {"group": set(), "application": set(), "user": set()}
+    for person in agents:
+        for account in person.attributes.get("Accounts") or []:
+            held["group"] |= {str(g).casefold() for g in account.get("Groups") or []}
+            held["application"] |= {str(a).casefold()
+                                    for a in account.get("Applications") or []}
+            if account.get("Login"):
+                held["user"].add(str(account["Login"]).casefold())
+        held["user"] |= {str(e).casefold() for e in person.attributes.get("Emails") or []}
+    return held
+
+
+def _reached(window: Resource, vendor: Resource, held: Mapping[str, set[str]]) -> str | None:
+    """How the vendor's agents reach ``window``, or None."""
+    attributes = window.attributes
+    named = {str(p).casefold() for p in vendor.attributes.get("AccessPaths") or []}
+    if {window.name.casefold(), window.id.casefold(), str(attributes.get("Source")).casefold(),
+            str(attributes.get("Window")).casefold()} & named:
+        return "named in the register's access_paths"
+    groups = {str(g).casefold() for g in vendor.attributes.get("IdpGroups") or []}
+    for entitlement in attributes.get("Entitlements") or []:
+        kind, name = str(entitlement.get("Kind")), str(entitlement.get("Name"))
+        if kind == "group" and name.casefold() in groups:
+            return f"entitled group {name} is one of the vendor's groups"
+        if name.casefold() in held.get(kind, set()):
+            return f"entitled {kind} {name} is held by the vendor's agents"
+    return None
+
+
+def _vendor(vendor: Resource, agents: Sequence[Resource], windows: Iterable[Resource],
+            roles: Iterable[Resource]) -> Resource:
+    held = _holdings(agents)
+    paths: list[dict[str, str]] = []
+    proof: list[Ref] = []
+    access = vendor.attributes.get("PhiAccess")
+    if access and access != "none":
+        paths.append({"Kind": "register", "Name": f"phi_access {access}", "Via": "the register"})
+        proof += vendor.sources.get("PhiAccess", ())
+    accounts = {str(a) for a in vendor.attributes.get("AwsAccountIds") or []}
+    for role in roles:
+        trusted = sorted({str(e.get("Account")) for e in role.attributes["ExternalAccounts"]}
+                         & accounts)
+        if trusted:
+            paths.append({"Kind": "aws-role", "Name": f"role {role.name} in {role.account}",
+                          "Via": f"trusts account {', '.join(trusted)}"})
+            proof += role.sources.get("ExternalAccounts", ())
+    for group in vendor.attributes.get("IdpGroups") or []:
+        if str(group).casefold() in held["group"]:
+            paths.append({"Kind": "idp-group", "Name": f"group {group}",
+                          "Via": "held by the vendor's agents"})
+    reached: list[tuple[Resource, str]] = []
+    for window in windows:
+        via = _reached(window, vendor, held)
+        if via is not None:
+            reached.append((window, via))
+            paths.append({"Kind": "window", "Name": str(window.attributes.get("Window")),
+                          "Via": via})
+            proof += window.sources.get("Window", ())
+    items = [_window_item(window, via) for window, via in reached]
+    active = sum(1 for p in agents if p.attributes.get("Status") != "terminated")
+    extended = vendor.extended({
+        "Agents": ({"Listed": len(agents), "NotTerminated": active},
+                   [r for p in agents[:1] for r in p.sources.get("Vendor", ())]
+                   or list(vendor.sources.get("PhiAccess", ()))),
+        "PhiPaths": (paths, proof or list(vendor.sources.get("PhiAccess", ()))),
+        "Windows": (items, [r for w, _ in reached for r in w.sources.get("Window", ())]
+                    or list(vendor.sources.get("AccessPaths", ())))})
+    # each window's controls keep their own records and failures, as Windows[i].<control>
+    members = [w for w, _ in reached]
+    return Resource(id=extended.id, type=extended.type, account=extended.account,
+                    region=extended.region, name=extended.name, tags=extended.tags,
+                    attributes=extended.attributes, notes=extended.notes,
+                    sources=Linked(extended.sources, (
+                        ("Windows", [w.sources for w in members], _WINDOW_KEYS),)),
+                    failures=Linked(extended.failures, (
+                        ("Windows", [w.failures for w in members], _WINDOW_KEYS),)))
+
+
+def _window_item(window: Resource, via: str) -> dict[str, Any]:
+    attributes = window.attributes
+    item: dict[str, Any] = {"Id": window.id, "Window": attributes.get("Window"),
+                            "Platform": attributes.get("Platform"), "Via": via}
+    item.update((key, attributes[key]) for key in (*CHANNELS, *LIMITS, "StorageConnectors")
+                if key in attributes and key not in window.failures)
+    item["Unknown"] = {key: window.failures[key].explain()
+                       for key in (*CHANNELS, *LIMITS, "StorageConnectors")
+                       if key in window.failures}
+    return item
+
+
+def _role(role: Resource, owners: Mapping[str, Resource]) -> Resource:
+    found = {str(e.get("Account")): (owners[str(e.get("Account"))].name
+                                      if str(e.get("Account")) in owners else None)
+             for e in role.attributes["ExternalAccounts"]}
+    proof = [*role.sources.get("ExternalAccounts", ()),
+             *(r for v in {id(o): o for o in owners.values()}.values()
+               for r in v.sources.get("AwsAccountIds", ()))]
+    return role.extended({"ExternalAccountVendors": (found, proof)})
