@@ -12,6 +12,7 @@ from typing import Any
 from govkit.checks._common import listing
 from govkit.checks.interface import Period, Verdict
 from govkit.inventory.model import CallFailure, Resource
+from govkit.people.vendors import UNKNOWN_REACH
 from govkit.policy.parameters import ParameterType
 from govkit.vdi.window import CHANNEL_NAMES, CHANNELS
 
@@ -33,12 +34,21 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
     for position, window in enumerate(windows):
         name = str(window.get("Window"))
         row = matrix.setdefault(name, {})
+        if window.get("Via") == UNKNOWN_REACH:
+            key = f"Windows[{position}].Entitlements"
+            failure = resource.failures.get(key)
+            if failure is not None:
+                row["Reach"] = "ERROR"
+                unknown.append((f"whether its agents can open {name}", failure))
+                reads.append(key)
+            continue
         for channel in CHANNELS:
             key = f"Windows[{position}].{channel}"
             failure = resource.failures.get(key)
             if failure is not None:
                 row[channel] = "ERROR"
-                unknown.append((f"{name} {channel}", failure))
+                unknown.append((f"whether {CHANNEL_NAMES[channel]} is blocked on {name}",
+                                failure))
                 reads.append(key)
                 continue
             allowed = bool((window.get(channel) or {}).get("Allowed"))
@@ -55,9 +65,8 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
             f"VDI window(s): {listing(leaks, 8)}"))
     if unknown:
         what, failure = unknown[0]
-        return Verdict.unknown(failure, f"cannot tell whether {what} of {resource.name}'s "
-                               f"windows is blocked: {failure.explain()}", tuple(reads),
-                               facts=facts)
+        return Verdict.unknown(failure, f"cannot tell {what} for {resource.name}: "
+                               f"{failure.explain()}", tuple(reads), facts=facts)
     return Verdict(passed=True, reads=tuple(reads), facts=facts, message=(
         f"every channel out of {resource.name}'s {len(windows)} VDI window(s) is blocked: "
         f"{listing([str(w.get('Window')) for w in windows], 5)}"))

@@ -24,8 +24,10 @@ from govkit.people.join import ACCOUNT, PERSON
 from govkit.vdi.window import CHANNELS, LIMITS, WINDOW
 
 VENDOR = "vendor.record"
+# a window whose entitlements could not be read: whether the vendor's agents open it is unknown
+UNKNOWN_REACH = "unknown: who may open it could not be read"
 ROLE = "aws.iam.role"
-_WINDOW_KEYS = frozenset((*CHANNELS, *LIMITS, "StorageConnectors"))
+_WINDOW_KEYS = frozenset((*CHANNELS, *LIMITS, "StorageConnectors", "Entitlements"))
 
 
 def attach(inventory: Inventory) -> Inventory:
@@ -105,6 +107,7 @@ def _vendor(vendor: Resource, agents: Sequence[Resource], windows: Iterable[Reso
             paths.append({"Kind": "idp-group", "Name": f"group {group}",
                           "Via": "held by the vendor's agents"})
     reached: list[tuple[Resource, str]] = []
+    could_reach = bool(agents) or bool(vendor.attributes.get("IdpGroups"))
     for window in windows:
         via = _reached(window, vendor, held)
         if via is not None:
@@ -112,6 +115,9 @@ def _vendor(vendor: Resource, agents: Sequence[Resource], windows: Iterable[Reso
             paths.append({"Kind": "window", "Name": str(window.attributes.get("Window")),
                           "Via": via})
             proof += window.sources.get("Window", ())
+        elif could_reach and "Entitlements" in window.failures:
+            # who may open it is unknown: the vendor's agents may, and the matrix says so
+            reached.append((window, UNKNOWN_REACH))
     items = [_window_item(window, via) for window, via in reached]
     active = sum(1 for p in agents if p.attributes.get("Status") != "terminated")
     extended = vendor.extended({
@@ -134,7 +140,7 @@ def _vendor(vendor: Resource, agents: Sequence[Resource], windows: Iterable[Reso
 
 def _window_item(window: Resource, via: str) -> dict[str, Any]:
     attributes = window.attributes
-    item: dict[str, Any] = {"Id": window.id, "Window": attributes.get("Window"),
+    item: dict[str, Any] = {"Id": window.id, "Window": attributes.get("Window") or window.name,
                             "Platform": attributes.get("Platform"), "Via": via}
     item.update((key, attributes[key]) for key in (*CHANNELS, *LIMITS, "StorageConnectors")
                 if key in attributes and key not in window.failures)

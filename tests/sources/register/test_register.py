@@ -219,3 +219,26 @@ def test_a_leaking_window_and_an_unknown_one_show_in_the_vendor_matrix(tmp_path:
     assert sealed.facts is not None
     assert sealed.facts["matrix"]["AppStream stack nbh-phi-desk (111122223333/us-east-1)"][
         "ClipboardIn"] == "ERROR"
+
+
+def test_a_window_whose_entitlements_are_unknown_leaves_the_matrix_unknown(
+        tmp_path: Path) -> None:
+    denied = CallFailure(call="appstream:DescribeUserStackAssociations (StackName=nbh-x) in "
+                              "111122223333/us-east-1", operation="appstream:"
+                         "DescribeUserStackAssociations", code="AccessDeniedException",
+                         message="", file="snapshots/x/DescribeUserStackAssociations.json",
+                         pointer="/error_message")
+    window = _window("nbh-x", clipboard_out=True, group="Someone-Else")
+    window = window.extended({}, {"Entitlements": denied})
+    results = _judged(tmp_path, window, _agent("Meridian Contact Services", "Meridian-Agents"))
+    sealed = results[("vendor-windows-sealed", "Meridian Contact Services")]
+    # its clipboard leaks, but whether Meridian's agents can open it is not known: ERROR
+    assert sealed.status is Status.ERROR
+    assert sealed.message.startswith("cannot tell whether its agents can open AppStream stack "
+                                     "nbh-x (111122223333/us-east-1) for Meridian Contact "
+                                     "Services: appstream:DescribeUserStackAssociations")
+    assert sealed.facts is not None
+    assert sealed.facts["matrix"]["AppStream stack nbh-x (111122223333/us-east-1)"] == \
+        {"Reach": "ERROR"}
+    # a vendor with no agents and no groups cannot reach it through entitlements at all
+    assert ("vendor-windows-sealed", "Lakeside Print & Mail") not in results
