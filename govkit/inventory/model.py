@@ -105,6 +105,15 @@ class CallFailure:
                    code=entry.error_code or "Unknown", message=message or "",
                    file=entry.file, pointer="" if entry.ok else "/error_message")
 
+    @classmethod
+    def not_collected(cls, service: str, operation: str, message: str, ref: Ref | None = None,
+                      *, call: str | None = None) -> CallFailure:
+        """A value no recorded answer gives (a request never made, a field not in the
+        answer): ``ref`` is where that shows, when there is such a place."""
+        return cls(call=call or f"{service}:{operation}", operation=f"{service}:{operation}",
+                   code="NotCollected", message=message, file=ref.file if ref else "",
+                   pointer=ref.pointer if ref else "")
+
     @property
     def ref(self) -> Ref | None:
         """The record that shows the failure, when there is one (not for calls never made)."""

@@ -9,11 +9,14 @@ listing whose pages are not all there and answered is failed, never read as comp
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from govkit.errors import InputError
 from govkit.inventory.model import CallFailure, Ref, json_pointer
 from govkit.snapshot import CallRecord
 
@@ -55,6 +58,17 @@ class Listing:
             for index, item in enumerate(body_of(page).get("value") or []):
                 if isinstance(item, Mapping):
                     yield item, item_ref(page, index)
+
+
+def read_json_export(path: Path) -> Any:
+    """An exported answer (UTF-8 JSON, a byte-order mark allowed); InputError naming the
+    file, and the line of a syntax error."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), f"not UTF-8 text: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"invalid JSON: {exc.msg}", line=exc.lineno) from None
 
 
 def body_of(record: CallRecord) -> Mapping[str, Any]:

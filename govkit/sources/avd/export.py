@@ -24,7 +24,6 @@ not JSON, or an item without a usable id, is an input error naming the file and 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -34,6 +33,7 @@ from govkit.errors import InputError
 from govkit.snapshot import GLOBAL_REGION, SnapshotWriter
 from govkit.sources.avd import queries as q
 from govkit.sources.avd.settings import AvdSettings
+from govkit.sources.linked_pages import read_json_export
 
 COMMANDS = {q.LIST_HOST_POOLS: "az desktopvirtualization hostpool list",
             q.LIST_APPLICATION_GROUPS: "az desktopvirtualization applicationgroup list",
@@ -149,12 +149,7 @@ def _scope_subscription(item: Mapping[str, Any], _type: str) -> str | None:
 def read_items(path: Path) -> list[dict[str, Any]]:
     """The items of a CLI listing (a JSON array, several joined, or a saved REST answer
     ``{"value": [...]}``); InputError when it is none of these."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"not UTF-8 text: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+    data = read_json_export(path)
     if isinstance(data, dict) and isinstance(data.get("value"), list):
         data = data["value"]
     if not isinstance(data, list):

@@ -29,11 +29,7 @@ APPLICATION_GROUP = "azure.avd.application_group"
 
 def not_collected(operation: str, message: str, ref: Ref | None = None, *,
                   call: str | None = None) -> CallFailure:
-    """A value no recorded answer gives (a request never made, a field not in the answer)."""
-    return CallFailure(call=call or f"{q.SERVICE}:{operation}",
-                       operation=f"{q.SERVICE}:{operation}", code="NotCollected",
-                       message=message, file=ref.file if ref else "",
-                       pointer=ref.pointer if ref else "")
+    return CallFailure.not_collected(q.SERVICE, operation, message, ref, call=call)
 
 
 def field_path(item: Mapping[str, Any], name: str) -> tuple[str, ...] | None:

@@ -11,7 +11,6 @@ answer, is an input error naming the file.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from govkit.snapshot import GLOBAL_REGION, SnapshotWriter
 from govkit.sources.entra import queries as q
 from govkit.sources.entra.settings import EntraSettings
 from govkit.sources.interface import CollectWindow
+from govkit.sources.linked_pages import read_json_export
 
 USERS_FILE = "users.json"
 GROUPS_FILE = "groups.json"
@@ -94,12 +94,7 @@ def record_export(settings: EntraSettings, writer: SnapshotWriter,
 
 def read_export(path: Path, *, entity: bool = False) -> dict[str, Any]:
     """One Graph answer from an export file (pages joined); InputError when it is not one."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"not UTF-8 text: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+    data = read_json_export(path)
     if entity:
         if not isinstance(data, dict) or "id" not in data:
             raise InputError(str(path), "expected one Graph object with an 'id'")

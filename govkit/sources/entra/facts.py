@@ -27,11 +27,7 @@ PHISHING_RESISTANT = frozenset({
 
 def not_collected(operation: str, message: str, ref: Ref | None = None, *,
                   call: str | None = None) -> CallFailure:
-    """A value no recorded answer gives (a request never made, a grant the app lacks)."""
-    return CallFailure(call=call or f"{q.SERVICE}:{operation}",
-                       operation=f"{q.SERVICE}:{operation}", code="NotCollected",
-                       message=message, file=ref.file if ref else "",
-                       pointer=ref.pointer if ref else "")
+    return CallFailure.not_collected(q.SERVICE, operation, message, ref, call=call)
 
 
 def _all_ok(listings: list[Listing], operation: str) -> CallFailure | None:
