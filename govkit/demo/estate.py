@@ -52,6 +52,7 @@ from govkit.demo.estate_vdi import (
     seed_unit_workspaces,
 )
 from govkit.demo.estate_vdi_pools import seed_vdi_pools
+from govkit.demo.estate_appstream import seed_appstream
 from govkit.demo.aws_extra.artifact import seed_agreements
 from govkit.demo.names import (
     DEMO_ACCOUNT,
@@ -73,8 +74,8 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "artifact", "cloudtrail", "ds", "dynamodb", "ec2", "iam", "identitystore", "kms", "rds", "s3",
-    "s3control", "sso-admin", "workspaces", "workspaces-web",
+    "appstream", "artifact", "cloudtrail", "ds", "dynamodb", "ec2", "iam", "identitystore",
+    "kms", "rds", "s3", "s3control", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -138,6 +139,7 @@ def _seed_account_singletons(ctx: SeedContext) -> Counts:
     seed_password_policy(ctx)
     seed_account_public_access_block(ctx)
     seed_vdi_pools(ctx)
+    seed_appstream(ctx)
     seed_agreements(ctx)
     return seed_cloudtrail(ctx)
 

@@ -121,6 +121,12 @@ def test_the_register_finds_the_lapsed_baa_and_meridians_glass_windows(
     assert set(matrix[portal].values()) == set(matrix[agents].values()) == {"PASS"}
     assert matrix[billing]["ClipboardOut"] == matrix[billing]["DriveRedirection"] == "FAIL"
     assert "redirectclipboard" in sealed["message"]
+    # the AppStream desk is Meridian's through its agents' user-pool users
+    desk = next(w for w in matrix if "AppStream stack nbh-phi-desk" in w)
+    assert set(matrix[desk].values()) == {"PASS"}
+    leaking = {r["resource_name"] for r in document["results"]
+               if r["rule_id"] == "vdi-clipboard-out-blocked" and r["status"] == "FAIL"}
+    assert {"nbh-billing-desk", "hp-meridian-billing", "nbh-billing-support-portal"} <= leaking
     # the roles trusting Meridian's account are known; none trusts an unknown account
     third = [r for r in document["results"]
              if r["rule_id"] == "iam-role-trusts-only-registered-vendors"]
