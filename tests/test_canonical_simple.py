@@ -24,6 +24,8 @@ def test_a_simple_answer_is_written_as_rfc_8785_writes_it(value: Any) -> None:
     text = json.dumps(value, ensure_ascii=False)
     parsed, simple = canonical.loads_simple(text)
     assert parsed == json.loads(text)
+    # the fast path is taken exactly when the value allows it, not merely never
+    assert simple == canonical.is_simple(parsed)
     if simple:
         assert canonical.dumps_simple(parsed) == rfc8785.dumps(parsed)
         assert canonical.is_simple(parsed)

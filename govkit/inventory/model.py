@@ -9,6 +9,7 @@ succeeded: "no resources" is only NOT_APPLICABLE when it did.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -192,6 +193,23 @@ class Resource:
                         name=self.name, tags=self.tags, attributes=MappingProxyType(attributes),
                         sources=MappingProxyType(sources), failures=failed, notes=self.notes)
 
+    def listed(self, keys: Iterable[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """What a resource that lists this one shows of it: the values of ``keys`` it has,
+        and, for each of them whose call failed, why it is unknown."""
+        attributes, failures = self.attributes, self.failures
+        keys = tuple(keys)
+        return ({k: attributes[k] for k in keys if k in attributes and k not in failures},
+                {k: failures[k].explain() for k in keys if k in failures})
+
+    def lending(self, sources: Sequence[Lent], failures: Sequence[Lent] = ()) -> Resource:
+        """This resource with the records (and failures) of the resources it lists lent to
+        it, not copied: entry ``key`` of member ``i`` of list ``name`` is ``name[i].key``."""
+        return dataclasses.replace(
+            self, sources=Linked(self.sources, [(n, [m.sources for m in ms], k)
+                                                for n, ms, k in sources]),
+            failures=Linked(self.failures, [(n, [m.failures for m in ms], k)
+                                            for n, ms, k in failures]))
+
     def notes_on(self, fields: frozenset[str]) -> list[str]:
         """What a reader must know about the attributes ``fields`` (e.g. how old the
         credential report they came from is); "@" means every attribute."""
@@ -200,6 +218,10 @@ class Resource:
         if "@" in fields:
             return sorted(set(self.notes.values()))
         return sorted({self.notes[f] for f in fields if f in self.notes})
+
+
+# a list a resource lends from: its name, the resources listed, and the keys it shows of them
+Lent = tuple[str, Sequence["Resource"], frozenset[str]]
 
 
 class Linked(Mapping[str, V]):
@@ -242,15 +264,6 @@ class Linked(Mapping[str, V]):
     def __bool__(self) -> bool:
         return bool(self._own) or any(key in keys for _, members, keys in self._lists
                                       for member in members for key in member)
-
-    def __contains__(self, key: object) -> bool:
-        if key in self._own:
-            return True
-        try:
-            self[key]  # type: ignore[index]
-        except KeyError:
-            return False
-        return True
 
 
 _MISSING = object()

@@ -20,7 +20,6 @@ the record it came from.
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govkit.inventory.accounts import ACCOUNT_TYPES, PERSON_RECORD_TYPES
-from govkit.inventory.model import Coverage, Linked, Resource, ResourceBuilder, Source
+from govkit.inventory.model import Coverage, Resource, ResourceBuilder, Source
 from govkit.people.roles import RoleMatrix
 
 PERSON = "person"
@@ -263,17 +262,11 @@ def _person_resource(person: _Person, roles: RoleMatrix | None) -> Resource:
                 [ref for a, _ in person.accounts for ref in a.sources.get("Login", ())])
     if roles is not None:
         roles.entitle(builder, jobs)
-    built = builder.build()
     # each listed record's and account's facts keep their own records and failures, named
     # Records[i].X and Accounts[i].X, without a copy per person
-    records = [r.sources for r in person.records]
-    accounts = [a for a, _ in person.accounts]
-    return dataclasses.replace(
-        built, sources=Linked(built.sources, (
-            ("Records", records, _RECORD_KEYS),
-            ("Accounts", [a.sources for a in accounts], _ACCOUNT_KEYS))),
-        failures=Linked(built.failures, (("Accounts", [a.failures for a in accounts],
-                                          _ACCOUNT_KEYS),)))
+    accounts = ("Accounts", [a for a, _ in person.accounts], _ACCOUNT_KEYS)
+    return builder.build().lending([("Records", person.records, _RECORD_KEYS), accounts],
+                                   [accounts])
 
 
 _RECORD_KEYS = frozenset(_RECORD_FACTS)
@@ -318,13 +311,9 @@ def _set_termination(builder: ResourceBuilder, records: Sequence[Resource]) -> N
 
 def _account_item(account: Resource, matched_by: str) -> dict[str, Any]:
     """The facts of one account a person lists, and what is unknown about it and why."""
-    attributes, failures = account.attributes, account.failures
-    item: dict[str, Any] = {"Id": account.id, "Type": account.type, "Tenant": account.account,
-                            "MatchedBy": matched_by}
-    item.update((key, attributes[key]) for key in ACCOUNT_FACTS
-                if key in attributes and key not in failures)
-    item["Unknown"] = {key: failures[key].explain() for key in ACCOUNT_FACTS if key in failures}
-    return item
+    known, unknown = account.listed(ACCOUNT_FACTS)
+    return {"Id": account.id, "Type": account.type, "Tenant": account.account,
+            "MatchedBy": matched_by, **known, "Unknown": unknown}
 
 
 def _coverage(coverage: Sequence[Coverage]) -> Iterable[Coverage]:

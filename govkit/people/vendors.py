@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from govkit.inventory.model import Inventory, Linked, Ref, Resource
+from govkit.inventory.model import Inventory, Ref, Resource
 from govkit.people.join import ACCOUNT, PERSON
 from govkit.vdi.window import CHANNELS, LIMITS, WINDOW
 
@@ -128,26 +128,15 @@ def _vendor(vendor: Resource, agents: Sequence[Resource], windows: Iterable[Reso
         "Windows": (items, [r for w, _ in reached for r in w.sources.get("Window", ())]
                     or list(vendor.sources.get("AccessPaths", ())))})
     # each window's controls keep their own records and failures, as Windows[i].<control>
-    members = [w for w, _ in reached]
-    return Resource(id=extended.id, type=extended.type, account=extended.account,
-                    region=extended.region, name=extended.name, tags=extended.tags,
-                    attributes=extended.attributes, notes=extended.notes,
-                    sources=Linked(extended.sources, (
-                        ("Windows", [w.sources for w in members], _WINDOW_KEYS),)),
-                    failures=Linked(extended.failures, (
-                        ("Windows", [w.failures for w in members], _WINDOW_KEYS),)))
+    lent = ("Windows", [w for w, _ in reached], _WINDOW_KEYS)
+    return extended.lending([lent], [lent])
 
 
 def _window_item(window: Resource, via: str) -> dict[str, Any]:
-    attributes = window.attributes
-    item: dict[str, Any] = {"Id": window.id, "Window": attributes.get("Window") or window.name,
-                            "Platform": attributes.get("Platform"), "Via": via}
-    item.update((key, attributes[key]) for key in (*CHANNELS, *LIMITS, "StorageConnectors")
-                if key in attributes and key not in window.failures)
-    item["Unknown"] = {key: window.failures[key].explain()
-                       for key in (*CHANNELS, *LIMITS, "StorageConnectors")
-                       if key in window.failures}
-    return item
+    known, unknown = window.listed((*CHANNELS, *LIMITS, "StorageConnectors"))
+    return {"Id": window.id, "Window": window.attributes.get("Window") or window.name,
+            "Platform": window.attributes.get("Platform"), "Via": via, **known,
+            "Unknown": unknown}
 
 
 def _role(role: Resource, owners: Mapping[str, Resource]) -> Resource:

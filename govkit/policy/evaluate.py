@@ -143,23 +143,20 @@ def judge_by_check(rule: Rule, resource: Resource, now: dt.datetime,
 
 class _CheckJudge:
     """One check-kind rule, ready to judge resource after resource: the kind, its scope test
-    and the attributes whose failure makes a result ERROR are looked up once."""
+    are looked up once."""
 
     def __init__(self, rule: Rule, now: dt.datetime, period: Period) -> None:
         self.rule, self.now, self.period = rule, now, period
         self.kind = load_check(rule.check or "")
         self.applies = getattr(self.kind, "applies", None)
-        self.reads = sorted(rule.reads) if WHOLE_DOCUMENT not in rule.reads else None
 
     def __call__(self, resource: Resource) -> Result | None:
         rule = self.rule
         if self.applies is not None and not self.applies(resource, rule.parameters):
             return None
-        if resource.failures:
-            failed = _failed_read(resource, rule.reads) if self.reads is None else \
-                next((resource.failures[n] for n in self.reads if n in resource.failures), None)
-            if failed is not None:
-                return _error(rule, resource, failed, "evaluate")
+        failed = _failed_read(resource, rule.reads)
+        if failed is not None:
+            return _error(rule, resource, failed, "evaluate")
         verdict = self.kind.judge(resource, now=self.now, period=self.period,
                                   params=rule.parameters)
         if verdict is None:

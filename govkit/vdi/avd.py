@@ -84,9 +84,7 @@ def _channel(builder: ResourceBuilder, pool: Resource, key: str, attributes: Seq
     failed = next((pool.failures[a] for a in attributes if a in pool.failures), None)
     missing = [a for a in attributes if a not in pool.attributes]
     if failed is None and missing:  # a host pool built elsewhere, without the reading
-        failed = CallFailure(call=f"{missing[0]} of {_label(pool)}", operation="avd:rdp",
-                             code="NotCollected", message=f"the host pool has no {missing[0]}",
-                             file="")
+        failed = _absent(pool, missing[0], "rdp")
     if failed is not None:
         fail_all(builder, [key], failed)
         return
@@ -98,12 +96,21 @@ def _channel(builder: ResourceBuilder, pool: Resource, key: str, attributes: Seq
         refs)
 
 
+def _absent(pool: Resource, attribute: str, operation: str) -> CallFailure:
+    """A host pool built elsewhere, without ``attribute``: its window cannot be read."""
+    return CallFailure.not_collected("avd", operation, f"the host pool has no {attribute}",
+                                     call=f"{attribute} of {_label(pool)}")
+
+
 def _entitlements(builder: ResourceBuilder, pool: Resource) -> None:
-    if "Assignments" in pool.failures:
-        fail_all(builder, ["Entitlements"], pool.failures["Assignments"])
+    failed = pool.failures.get("Assignments")
+    if failed is None and "Assignments" not in pool.attributes:  # never "nobody" unread
+        failed = _absent(pool, "Assignments", "ListRoleAssignments")
+    if failed is not None:
+        fail_all(builder, ["Entitlements"], failed)
         return
     seen: dict[str, dict[str, str]] = {}
-    for assignment in pool.attributes.get("Assignments") or []:
+    for assignment in pool.attributes["Assignments"] or []:
         principal = str(assignment.get("PrincipalId"))
         kind = str(assignment.get("PrincipalType") or "").casefold()
         seen.setdefault(principal, {

@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from govkit.inventory.model import Ref, Resource
+from govkit.inventory.model import CallFailure, Ref, Resource
 from govkit.sources.citrix.catalogue import DRIVE_KINDS, TIMERS
 from govkit.vdi.window import CHANNELS, LIMITS, Channel, Limit, fail_all, put, window
 
@@ -63,12 +63,17 @@ def _window(group: Resource) -> Resource:
                      label=f"Citrix delivery group {group.name} ({group.account})")
     listed = group.sources.get("Name", ()) or group.sources.get("DeliveryGroupId", ())
     put(builder, "StorageConnectors", [], listed)
-    if "Users" in group.failures:
-        builder.fail("Entitlements", group.failures["Users"])
+    users = group.failures.get("Users")
+    if users is None and "Users" not in group.attributes:  # never "nobody" unread
+        users = CallFailure.not_collected("citrix", "ReadPolicyExport",
+                                          "the delivery group has no Users",
+                                          call=f"Users of Citrix delivery group {group.name}")
+    if users is not None:
+        builder.fail("Entitlements", users)
     else:
         put(builder, "Entitlements", [
             {"Kind": str(user["Kind"]), "System": "citrix", "Name": str(user["Name"])}
-            for user in group.attributes.get("Users") or []], group.sources.get("Users", ()))
+            for user in group.attributes["Users"] or []], group.sources.get("Users", ()))
     failure = group.failures.get("EffectiveSettings")
     if failure is not None:
         fail_all(builder, [*CHANNELS, *LIMITS], failure)

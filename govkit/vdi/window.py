@@ -102,8 +102,10 @@ def window(*, source: Resource, platform: str, label: str) -> ResourceBuilder:
         raise ValueError(f"unknown VDI platform {platform!r}")
     builder = ResourceBuilder(id=f"vdi:{source.id}", type=WINDOW, account=source.account,
                               region=source.region, name=source.name)
-    whole = [ref for refs in source.sources.values() for ref in refs][:1] or \
-        [ref for failure in source.failures.values() if (ref := failure.ref)][:1]
+    # the platform resource's first record (a window of a resource no answer gave has its
+    # failure's)
+    whole: Source = next(iter(source.sources.values()), ()) or \
+        next(((ref,) for failure in source.failures.values() if (ref := failure.ref)), ())
     builder.set("Platform", platform, whole)
     builder.set("Window", label, whole)
     builder.set("Source", source.id, whole)

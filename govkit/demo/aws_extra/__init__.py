@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,22 @@ class ServiceError(Exception):
     def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
+
+
+def token_offset(token: Any, code: str) -> int:
+    """The offset a NextToken stands for (the emulators page by offset; none: 0), or
+    ``ServiceError(code)`` when it is not a number."""
+    try:
+        return int(token) if token else 0
+    except ValueError:
+        raise ServiceError(code, f"invalid NextToken {token!r}") from None
+
+
+def offset_page(items: Sequence[Any], start: int, size: int) -> tuple[list[Any], str | None]:
+    """``size`` items of ``items`` from ``start``, and the token of the next page (None: this
+    is the last)."""
+    end = start + size
+    return list(items[start:end]), (str(end) if end < len(items) else None)
 
 
 class JsonService:

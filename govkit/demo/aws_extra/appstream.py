@@ -32,7 +32,7 @@ import botocore.session
 from botocore.model import ServiceModel
 from botocore.validate import ParamValidator
 
-from govkit.demo.aws_extra import Call, JsonService, ServiceError
+from govkit.demo.aws_extra import Call, JsonService, ServiceError, offset_page, token_offset
 
 _STACK_FIELDS = ("Name", "Description", "DisplayName", "StorageConnectors", "RedirectURL",
                  "FeedbackURL", "UserSettings", "AccessEndpoints", "EmbedHostDomains",
@@ -68,18 +68,12 @@ def _now() -> float:
 
 def _page(items: Sequence[Any], params: Mapping[str, Any], size: int,
           key: str) -> dict[str, Any]:
-    token = params.get("NextToken")
-    try:
-        start = int(token) if token else 0
-    except ValueError:
-        raise ServiceError("InvalidParameterCombinationException",
-                           f"invalid NextToken {token!r}") from None
-    limit = int(params.get("MaxResults") or size)
-    found = list(items[start:start + limit])
+    start = token_offset(params.get("NextToken"), "InvalidParameterCombinationException")
+    found, token = offset_page(items, start, int(params.get("MaxResults") or size))
     # lists the model bounds below by 1 (UserStackAssociations) are left out when empty
     answer: dict[str, Any] = {key: found} if found or key != "UserStackAssociations" else {}
-    if start + limit < len(items):
-        answer["NextToken"] = str(start + limit)
+    if token is not None:
+        answer["NextToken"] = token
     return answer
 
 

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 from urllib.request import ProxyHandler, Request, build_opener
 
-from govkit.demo.aws_extra import Call, Environ, JsonService, ServiceError, StartResponse, call_of
+from govkit.demo.aws_extra import (
+    Call, Environ, JsonService, ServiceError, StartResponse, call_of, offset_page)
 
 if TYPE_CHECKING:
     from govkit.demo.estate_base import SeedContext
@@ -82,10 +83,10 @@ class ArtifactService(JsonService):
         start = int(token) if token and token.isdigit() else 0
         if token and (not token.isdigit() or start > len(agreements)):
             raise ServiceError("ValidationException", f"invalid nextToken {token!r}")
-        end = start + limit
-        answer: dict[str, Any] = {"customerAgreements": agreements[start:end]}
-        if end < len(agreements):
-            answer["nextToken"] = str(end)
+        page, next_token = offset_page(agreements, start, limit)
+        answer: dict[str, Any] = {"customerAgreements": page}
+        if next_token is not None:
+            answer["nextToken"] = next_token
         return answer
 
     def op_PlaceAgreements(self, call: Call, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,8 @@ import time
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from typing import Any, cast
 
-from govkit.demo.aws_extra import Call, Environ, JsonService, ServiceError
+from govkit.demo.aws_extra import (
+    Call, Environ, JsonService, ServiceError, offset_page, token_offset)
 
 OPEN_OPERATIONS = frozenset({"CreateIpGroup", "AuthorizeIpRules", "DescribeIpGroups",
                              "CreateWorkspacesPool", "DescribeWorkspacesPools",
@@ -85,16 +86,11 @@ def _page(items: Sequence[Any], params: Mapping[str, Any], limit_key: str,
           default_limit: int = MAX_PAGE) -> tuple[list[Any], str | None]:
     """One page of ``items`` from the request's NextToken (an offset) and limit."""
     token = params.get("NextToken")
-    try:
-        start = int(token) if token else 0
-    except ValueError:
-        raise ServiceError("InvalidParameterValuesException",
-                           f"invalid NextToken {token!r}") from None
+    start = token_offset(token, "InvalidParameterValuesException")
     if start < 0 or start > len(items):
         raise ServiceError("InvalidParameterValuesException", f"invalid NextToken {token!r}")
     limit = int(params.get(limit_key) or default_limit)
-    end = start + max(1, min(limit, MAX_PAGE))
-    return list(items[start:end]), (str(end) if end < len(items) else None)
+    return offset_page(items, start, max(1, min(limit, MAX_PAGE)))
 
 
 def _cidr(rule: Mapping[str, Any]) -> dict[str, str]:

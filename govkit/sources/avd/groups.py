@@ -55,6 +55,18 @@ def at(ref: Ref, *path: str) -> Ref:
     return Ref(ref.file, ref.pointer + json_pointer(*path))
 
 
+def arm_common(builder: ResourceBuilder, item: Mapping[str, Any], ref: Ref, subscription: str,
+               parsed: tuple[str, ...] | None) -> None:
+    """What every ARM resource has: ResourceGroup and Subscription (from the id, ``parsed``),
+    Location and Tags (an item without ``tags`` has none)."""
+    builder.set("ResourceGroup", parsed[1] if parsed else None, at(ref, "id"))
+    builder.set("Subscription", subscription, at(ref, "id"))
+    builder.set("Location", item.get("location"), at(ref, "location"))
+    tags = item.get("tags")
+    builder.set_tags({str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping)
+                     else {}, at(ref, "tags"))
+
+
 @dataclass
 class Group:
     """One application group as listed, and who may open it."""
@@ -98,7 +110,9 @@ def groups_of(records: Records, subscription: str) -> Groups:
     groups = Groups(listing, listing.failure)
     if listing.failure is not None:
         return groups
-    assignments = records.listings(subscription, q.LIST_ROLE_ASSIGNMENTS)
+    # each listing with the scope it was asked for, worked out once for every group
+    assignments = [(q.scope_of(lst.path).casefold(), lst)
+                   for lst in records.listings(subscription, q.LIST_ROLE_ASSIGNMENTS)]
     for item, ref in listing.items():
         group = Group(str(item.get("id") or ""), str(item.get("name") or ""), item, ref)
         _assign(group, subscription, assignments)
@@ -106,13 +120,14 @@ def groups_of(records: Records, subscription: str) -> Groups:
     return groups
 
 
-def _assign(group: Group, subscription: str, listings: list[Listing]) -> None:
-    """Who holds Desktop Virtualization User over ``group``, from the listings covering it:
-    its own ``atScope()`` listing (live), or the subscription's export."""
+def _assign(group: Group, subscription: str, listings: list[tuple[str, Listing]]) -> None:
+    """Who holds Desktop Virtualization User over ``group``, from the listings covering it
+    (``listings``: each with its scope, casefolded): its own ``atScope()`` listing (live), or
+    the subscription's export."""
     whole = f"/subscriptions/{subscription}".casefold()
-    covering = [lst for lst in listings
-                if q.scope_of(lst.path).casefold() == group.id.casefold()
-                or (lst.exported and q.scope_of(lst.path).casefold() == whole)]
+    own = group.id.casefold()
+    covering = [lst for scope, lst in listings
+                if scope == own or (lst.exported and scope == whole)]
     if not covering:
         group.failure = not_collected(q.LIST_ROLE_ASSIGNMENTS, "the role assignments of "
                                       f"application group {group.name} were never listed",
@@ -167,12 +182,7 @@ def _resource(group: Group, subscription: str) -> Resource:
     builder = ResourceBuilder(id=group.id, type=APPLICATION_GROUP, account=subscription,
                               region=str(item.get("location") or GLOBAL_REGION),
                               name=group.name)
-    builder.set("ResourceGroup", parsed[1] if parsed else None, at(ref, "id"))
-    builder.set("Subscription", subscription, at(ref, "id"))
-    builder.set("Location", item.get("location"), at(ref, "location"))
-    tags = item.get("tags")
-    builder.set_tags({str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping)
-                     else {}, at(ref, "tags"))
+    arm_common(builder, item, ref, subscription, parsed)
     workspace = field_path(item, "workspaceArmPath")  # absent: in no workspace
     builder.set("Workspace", field_value(item, "workspaceArmPath"),
                 at(ref, *workspace) if workspace else ref)

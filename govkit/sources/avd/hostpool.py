@@ -34,7 +34,8 @@ from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
 from govkit.snapshot import GLOBAL_REGION
 from govkit.sources.avd import queries as q
 from govkit.sources.avd import rdp
-from govkit.sources.avd.groups import Groups, at, field_path, field_value, not_collected
+from govkit.sources.avd.groups import (
+    Groups, arm_common, at, field_path, field_value, not_collected)
 
 HOST_POOL = "azure.avd.host_pool"
 ARM_FIELDS = {"HostPoolType": "hostPoolType", "PreferredAppGroupType": "preferredAppGroupType",
@@ -51,12 +52,7 @@ def host_pool(item: Mapping[str, Any], ref: Ref, subscription: str, groups: Grou
     name = str(item.get("name") or (parsed[2] if parsed else pool_id))
     builder = ResourceBuilder(id=pool_id, type=HOST_POOL, account=subscription,
                               region=str(item.get("location") or GLOBAL_REGION), name=name)
-    builder.set("ResourceGroup", parsed[1] if parsed else None, at(ref, "id"))
-    builder.set("Subscription", subscription, at(ref, "id"))
-    builder.set("Location", item.get("location"), at(ref, "location"))
-    tags = item.get("tags")
-    builder.set_tags({str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping)
-                     else {}, at(ref, "tags"))
+    arm_common(builder, item, ref, subscription, parsed)
     for key, prop in ARM_FIELDS.items():
         path = field_path(item, prop)
         if path is None:

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govkit.sources.entra.settings import ClientCertificate, EntraSettings, load_certificate
+from govkit.sources.entra.settings import (
+    DEFAULT_AUTHORITY, DEFAULT_MAX_ATTEMPTS, DEFAULT_WORKERS, ClientCertificate, EntraSettings)
+from govkit.sources.entra.settings import client_credential  # the same keys, checked the same way
 from govkit.sources.interface import ConfigProblem
 
-DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 DEFAULT_ARM = "https://management.azure.com"
-DEFAULT_MAX_ATTEMPTS = 5
-DEFAULT_WORKERS = 4
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +77,7 @@ def settings_from(section: Mapping[str, Any], *, resolve: Callable[[str], Path],
     if not common["subscription_ids"]:
         raise ConfigProblem("subscription_ids", "list the subscriptions whose host pools to "
                             "read (subscription_ids), unless 'export' is given")
-    secret, certificate = _credential(section, resolve, environ)
+    secret, certificate = client_credential(section, resolve, environ)
     return AvdSettings(tenant_id=str(section["tenant_id"]), client_id=str(section["client_id"]),
                        client_secret=secret, certificate=certificate, **common)
 
@@ -89,17 +88,3 @@ def _file(resolve: Callable[[str], Path], section: Mapping[str, Any], key: str) 
         raise ConfigProblem(key, f"no such file: {path}")
     return path
 
-
-def _credential(section: Mapping[str, Any], resolve: Callable[[str], Path],
-                environ: Mapping[str, str]) -> tuple[str | None, ClientCertificate | None]:
-    if ("client_secret_env" in section) == ("certificate_file" in section):
-        raise ConfigProblem("client_secret_env", "give exactly one of client_secret_env and "
-                            "certificate_file")
-    if "certificate_file" in section:
-        return None, load_certificate(resolve(str(section["certificate_file"])))
-    variable = str(section["client_secret_env"])
-    secret = environ.get(variable)
-    if not secret:
-        raise ConfigProblem("client_secret_env", f"environment variable {variable} (named by "
-                            "client_secret_env) is not set or empty")
-    return secret, None

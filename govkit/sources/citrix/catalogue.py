@@ -108,6 +108,22 @@ def _spec(name: str, kind: str, default: Any, words: str, documented: str,
     return SettingSpec(name, kind, default, words, documented, choices)
 
 
+_NOT_LOGGED_OFF = ("By default, this timer is disabled, and disconnected sessions are not "
+                   "logged off.")
+_PERIOD = "By default, the time period is 1440 minutes (24 hours)."
+_DURATION = "By default, the maximum duration is 1440 minutes (24 hours)."
+
+
+def _timer(name: str, enabled: bool, documented: str) -> SettingSpec:
+    words = "enables" if enabled else "disables"
+    return _spec(name, ENABLED, enabled, f"Citrix {words} this timer by default", documented)
+
+
+def _interval(name: str, documented: str) -> SettingSpec:
+    return _spec(name, MINUTES, DEFAULT_MINUTES, "Citrix uses 1440 minutes by default",
+                 documented)
+
+
 _DRIVE_KINDS = {"ClientFixedDrives": "fixed", "ClientRemoveableDrives": "removable",
                 "ClientNetworkDrives": "network", "ClientOpticalDrives": "optical",
                 "ClientFloppyDrives": "floppy"}
@@ -163,38 +179,20 @@ _SPECS = (
     _spec("EnableSessionWatermark", ENABLED, False, "Citrix disables it by default",
           "By default, session watermark is disabled."),
     # single-session (workstation) VDAs
-    _spec("SessionIdleTimer", ENABLED, True, "Citrix enables this timer by default",
-          "By default, this timer is enabled."),
-    _spec("SessionIdleTimerInterval", MINUTES, DEFAULT_MINUTES,
-          "Citrix uses 1440 minutes by default",
-          "By default, idle connections are maintained for 1440 minutes (24 hours)."),
-    _spec("SessionDisconnectTimer", ENABLED, False, "Citrix disables this timer by default",
-          "By default, this timer is disabled, and disconnected sessions are not logged off."),
-    _spec("SessionDisconnectTimerInterval", MINUTES, DEFAULT_MINUTES,
-          "Citrix uses 1440 minutes by default",
-          "By default, the time period is 1440 minutes (24 hours)."),
-    _spec("SessionConnectionTimer", ENABLED, False, "Citrix disables this timer by default",
-          "By default, this timer is disabled."),
-    _spec("SessionConnectionTimerInterval", MINUTES, DEFAULT_MINUTES,
-          "Citrix uses 1440 minutes by default",
-          "By default, the maximum duration is 1440 minutes (24 hours)."),
+    _timer("SessionIdleTimer", True, "By default, this timer is enabled."),
+    _interval("SessionIdleTimerInterval",
+              "By default, idle connections are maintained for 1440 minutes (24 hours)."),
+    _timer("SessionDisconnectTimer", False, _NOT_LOGGED_OFF),
+    _interval("SessionDisconnectTimerInterval", _PERIOD),
+    _timer("SessionConnectionTimer", False, "By default, this timer is disabled."),
+    _interval("SessionConnectionTimerInterval", _DURATION),
     # multi-session (RDS) VDAs
-    _spec("EnableServerIdleTimer", ENABLED, False, "Citrix disables this timer by default",
-          "By default, this timer is disabled."),
-    _spec("ServerIdleTimerInterval", MINUTES, DEFAULT_MINUTES,
-          "Citrix uses 1440 minutes by default",
-          "By default, the maximum duration is 1440 minutes (24 hours)."),
-    _spec("EnableServerDisconnectionTimer", ENABLED, False,
-          "Citrix disables this timer by default",
-          "By default, this timer is disabled, and disconnected sessions are not logged off."),
-    _spec("ServerDisconnectionTimerInterval", MINUTES, DEFAULT_MINUTES,
-          "Citrix uses 1440 minutes by default",
-          "By default, the time period is 1440 minutes (24 hours)."),
-    _spec("EnableServerConnectionTimer", ENABLED, False, "Citrix disables this timer by default",
-          "By default, this timer is disabled."),
-    _spec("ServerConnectionTimerInterval", MINUTES, DEFAULT_MINUTES,
-          "Citrix uses 1440 minutes by default",
-          "By default, the maximum duration is 1440 minutes (24 hours)."),
+    _timer("EnableServerIdleTimer", False, "By default, this timer is disabled."),
+    _interval("ServerIdleTimerInterval", _DURATION),
+    _timer("EnableServerDisconnectionTimer", False, _NOT_LOGGED_OFF),
+    _interval("ServerDisconnectionTimerInterval", _PERIOD),
+    _timer("EnableServerConnectionTimer", False, "By default, this timer is disabled."),
+    _interval("ServerConnectionTimerInterval", _DURATION),
 )
 
 SETTINGS: Mapping[str, SettingSpec] = MappingProxyType({spec.name: spec for spec in _SPECS})

@@ -32,7 +32,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder, json_pointer
+from govkit.inventory.model import (
+    CallFailure, Ref, Resource, ResourceBuilder, json_pointer, present_path)
 from govkit.snapshot import GLOBAL_REGION, CallEntry
 from govkit.sources.citrix.catalogue import SETTINGS
 from govkit.sources.citrix.model import AccessPolicy, DeliveryGroup, Export, Where
@@ -57,10 +58,7 @@ class At:
         return Ref(self.entry.file, json_pointer("response", "export", *where, *more))
 
     def has(self, where: Where, key: str) -> bool:
-        node = self.data
-        for part in where:
-            node = node[part]
-        return isinstance(node, dict) and key in node
+        return len(present_path(self.data, (*where, key))) == len(where) + 1
 
     def field(self, where: Where, key: str) -> Ref:
         """The value ``key`` of the object at ``where``; the object when it has no such key."""

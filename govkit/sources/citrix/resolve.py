@@ -50,6 +50,10 @@ class Unresolved(Exception):
     """The export does not say which policies a delivery group uses."""
 
 
+def _named(policy: Policy) -> dict[str, Any]:
+    return {"Policy": policy.name, "Priority": policy.priority}
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether ``policy`` applies to one delivery group, and why."""
@@ -59,8 +63,7 @@ class Verdict:
     reason: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"Policy": self.policy.name, "Priority": self.policy.priority,
-                "Applies": self.status, "Reason": self.reason}
+        return {**_named(self.policy), "Applies": self.status, "Reason": self.reason}
 
 
 def policy_set_for(export: Export, group: DeliveryGroup) -> PolicySet:
@@ -121,8 +124,7 @@ class Candidate:
     status: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"Policy": self.policy.name, "Priority": self.policy.priority,
-                "Value": self.setting.value}
+        return {**_named(self.policy), "Value": self.setting.value}
 
 
 @dataclass(frozen=True)

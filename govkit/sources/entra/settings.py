@@ -83,13 +83,16 @@ def settings_from(section: Mapping[str, Any], *, resolve: Callable[[str], Path],
     for key in ("tenant_id", "client_id"):
         if not section.get(key):
             raise ConfigProblem(key, f"'{key}' is required unless 'export' is given")
-    secret, certificate = _credential(section, resolve, environ)
+    secret, certificate = client_credential(section, resolve, environ)
     return EntraSettings(tenant_id=str(section["tenant_id"]), client_id=str(section["client_id"]),
                          client_secret=secret, certificate=certificate, **common)
 
 
-def _credential(section: Mapping[str, Any], resolve: Callable[[str], Path],
-                environ: Mapping[str, str]) -> tuple[str | None, ClientCertificate | None]:
+def client_credential(section: Mapping[str, Any], resolve: Callable[[str], Path],
+                      environ: Mapping[str, str]
+                      ) -> tuple[str | None, ClientCertificate | None]:
+    """The client secret (from the environment variable it names) or certificate of a
+    client-credentials section; Entra and Azure Resource Manager sign in the same way."""
     if ("client_secret_env" in section) == ("certificate_file" in section):
         raise ConfigProblem("client_secret_env", "give exactly one of client_secret_env and "
                             "certificate_file")

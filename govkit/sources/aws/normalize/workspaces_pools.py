@@ -41,13 +41,24 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
             continue
         directories = [snapshot.load(e) for e in
                        snapshot.select(SERVICE, "DescribeWorkspaceDirectories", account)]
+        located = _located(directories)
         for page in pages:
             for index, pool in enumerate(page.response.get("WorkspacesPools") or []):
-                yield _pool(pool, page, index, account, directories)
+                yield _pool(pool, page, index, account, directories, located)
+
+
+def _located(directories: list[CallRecord]) -> dict[tuple[str, Any], Located]:
+    """Each directory, by (region, DirectoryId), in the latest answer that describes it."""
+    found: dict[tuple[str, Any], Located] = {}
+    for record in directories:
+        for position, directory in enumerate(record.response.get("Directories") or []):
+            found[(record.entry.region, directory.get("DirectoryId"))] = (record, position)
+    return found
 
 
 def _pool(pool: Mapping[str, Any], page: CallRecord, index: int, account: str,
-          directories: list[CallRecord]) -> Resource:
+          directories: list[CallRecord], located: Mapping[tuple[str, Any], Located]
+          ) -> Resource:
     region = page.entry.region
     builder = ResourceBuilder(id=str(pool["PoolArn"]), type=POOL, account=account,
                               region=region, name=str(pool.get("PoolName") or pool["PoolId"]))
@@ -58,20 +69,16 @@ def _pool(pool: Mapping[str, Any], page: CallRecord, index: int, account: str,
         value = pool.get(key)
         builder.set(key, dict(value) if isinstance(value, Mapping) else None,
                     ref(page, "WorkspacesPools", index, key))
-    _streaming(builder, str(pool.get("DirectoryId")), page, index,
+    directory_id = str(pool.get("DirectoryId"))
+    _streaming(builder, directory_id, page, index, located.get((region, directory_id)),
                [d for d in directories if d.entry.region == region])
     return builder.build()
 
 
 def _streaming(builder: ResourceBuilder, directory_id: str, page: CallRecord, index: int,
-               directories: list[CallRecord]) -> None:
+               found: Located | None, directories: list[CallRecord]) -> None:
     """``StreamingProperties`` (and the directory's ``UserIdentityType``) from the latest
-    answer that describes the pool's directory, or why they are unknown."""
-    found: Located | None = None
-    for record in directories:
-        for position, directory in enumerate(record.response.get("Directories") or []):
-            if directory.get("DirectoryId") == directory_id:
-                found = (record, position)
+    answer that describes the pool's directory (``found``), or why they are unknown."""
     if found is None:
         reason = _unknown_directory(directory_id, page, index, directories)
         builder.fail("StreamingProperties", reason).fail("UserIdentityType", reason)
