@@ -197,6 +197,9 @@ def scan_command(
     period: Annotated[str | None, typer.Option(
         help="Audit period, a quarter (2026-Q3) or a month (2026-07); default: the "
              "evaluation time's quarter. Audit logs are read from its start.")] = None,
+    hipaa_eligible_services: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="A refreshed copy of AWS's HIPAA eligible services "
+        "list (default: the dated list govkit ships).")] = None,
 ) -> None:
     """Scan AWS accounts and the configured identity, HR and roster sources, record every
     call, evaluate the policies, report (and sign)."""
@@ -226,6 +229,7 @@ def scan_command(
         role_name=role_name or aws.role_name, external_id=external_id or aws.external_id,
         workers=workers or aws.workers or 16, max_attempts=max_attempts or aws.max_attempts,
         identity_center_region=configured.identity_center_region if configured else None,
+        hipaa_eligible_services=hipaa_eligible_services or aws.hipaa_eligible_services,
     ) if scan_aws else None
     settings = dataclasses.replace(
         _settings(param, phi_tag), credential_report_max_age_hours=credential_report_max_age,

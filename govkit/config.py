@@ -47,6 +47,7 @@ class AwsSection:
     external_id: str | None = None  # read from the environment variable the file names
     workers: int | None = None
     max_attempts: int | None = None
+    hipaa_eligible_services: Path | None = None  # None: the dated list govkit ships
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,6 +143,12 @@ def _timezone(doc: YamlDocument, name: str | None) -> zoneinfo.ZoneInfo | None:
 
 def _aws(doc: YamlDocument, section: Mapping[str, Any],
          environ: Mapping[str, str]) -> AwsSection:
+    eligible = section.get("hipaa_eligible_services")
+    eligible_path = (Path(doc.path).parent / eligible).resolve() if eligible else None
+    if eligible_path is not None and not eligible_path.is_file():
+        raise InputError(doc.path, f"no such HIPAA eligible services list: {eligible_path}",
+                         field="aws.hipaa_eligible_services",
+                         line=doc.line_of(("aws", "hipaa_eligible_services")))
     external_id = None
     variable = section.get("external_id_env")
     if variable is not None:
@@ -155,4 +162,5 @@ def _aws(doc: YamlDocument, section: Mapping[str, Any],
                       accounts=tuple(section.get("accounts") or ()), org=section.get("org"),
                       role_name=section.get("role_name"), external_id=external_id,
                       workers=section.get("workers"),
-                      max_attempts=section.get("max_attempts"))
+                      max_attempts=section.get("max_attempts"),
+                      hipaa_eligible_services=eligible_path)

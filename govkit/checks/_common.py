@@ -51,6 +51,18 @@ def account_label(resource: Resource) -> str:
     return label({**resource.attributes, "Tenant": resource.account})
 
 
+def has(resource: Resource, key: str) -> bool:
+    """Whether ``key`` was set on the resource, as a value or as the failure to learn it."""
+    return key in resource.attributes or key in resource.failures
+
+
+def active_in(resource: Resource, key: str, systems: Any) -> bool:
+    """An account a rule on ``key`` judges: ``key`` set, its system one of ``systems``, and
+    not known to be disabled."""
+    return has(resource, key) and resource.attributes.get("System") in systems and \
+        usable(resource)
+
+
 def usable(resource: Resource) -> bool:
     """False only for an account known to be disabled: the rules that judge active accounts
     leave it out of scope, so data missing about it is no ERROR (an account whose state was

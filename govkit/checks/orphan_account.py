@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from govkit.checks._common import account_label, usable
+from govkit.checks._common import account_label, active_in
 from govkit.checks.interface import Period, Verdict
 from govkit.inventory.model import Resource
 from govkit.policy.parameters import ParameterType
@@ -18,9 +18,7 @@ READS = ("System", "Active", "Reconciliation")
 
 
 def applies(resource: Resource, params: Mapping[str, Any]) -> bool:
-    joined = "Reconciliation" in resource.attributes or "Reconciliation" in resource.failures
-    return joined and resource.attributes.get("System") in params["systems"] and \
-        usable(resource)
+    return active_in(resource, "Reconciliation", params["systems"])
 
 
 def judge(resource: Resource, *, now: dt.datetime, period: Period,

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from govkit.checks._common import has
 from govkit.checks.interface import Period, Verdict
 from govkit.inventory.model import Resource
 from govkit.policy.parameters import ParameterType
@@ -18,8 +19,7 @@ READS = ("ExternalAccounts", "ExternalAccountVendors")
 
 
 def applies(resource: Resource, params: Mapping[str, Any]) -> bool:
-    return "ExternalAccountVendors" in resource.attributes or \
-        "ExternalAccountVendors" in resource.failures
+    return has(resource, "ExternalAccountVendors")
 
 
 def judge(resource: Resource, *, now: dt.datetime, period: Period,

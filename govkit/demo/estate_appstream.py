@@ -7,7 +7,9 @@
 - ``nbh-billing-desk`` on fleet ``nbh-billing-fleet``: copying to the local device enabled,
   file transfer left to AppStream's defaults (enabled), a Google Drive connector; the fleet
   redirects USB devices, never disconnects idle sessions and allows 16-hour sessions
-  (violations of the vdi rules).
+  (violations of the vdi rules);
+- image builder ``nbh-golden-builder``, where the image both fleets stream from is made: no
+  default internet access, stopped between image updates (compliant).
 """
 
 from __future__ import annotations
@@ -51,4 +53,7 @@ def seed_appstream(ctx: SeedContext) -> Counts:
     client.batch_associate_user_stack(UserStackAssociations=[
         {"StackName": "nbh-phi-desk", "UserName": user, "AuthenticationType": "USERPOOL",
          "SendEmailNotification": False} for user in AGENT_USERS])
+    client.create_image_builder(Name="nbh-golden-builder", DisplayName="Golden image builder",
+                                **IMAGE, EnableDefaultInternetAccess=False)
+    client.stop_image_builder(Name="nbh-golden-builder")
     return Counts()

@@ -29,6 +29,7 @@ def write_register(folder: Path, now: dt.datetime) -> Path:
     path = folder / REGISTER_FILE
     path.write_text(f"""\
 # Written by govkit demo: Northbridge Health's vendor register.
+own_domains: [northbridge-health.example]
 vendors:
   - name: Meridian Contact Services
     services: [appointment scheduling, billing questions, after-hours calls]
@@ -49,7 +50,7 @@ vendors:
     last_verification: {day(-120)}
     aws_account_ids: ["210987654321"]
     idp_groups: [Meridian-Agents]
-    idp_domains: [meridian-bpo.example]
+    idp_domains: [meridian-cs.example]
     access_paths: [nbh-meridian-agent-portal, hp-meridian-agents, hp-meridian-billing,
                    Meridian Agents]
   - name: Harborview Billing Partners

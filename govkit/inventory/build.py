@@ -12,6 +12,7 @@ from govkit.people.join import ACCOUNT, JoinSettings, is_account, join
 from govkit.people import vendors
 from govkit.people.roles import RoleMatrix
 from govkit.snapshot import Snapshot
+from govkit.sources.aws import eligible
 from govkit.sources.interface import DEFAULT_REPORT_MAX_AGE, NormalizeContext
 from govkit.sources.registry import NORMALIZERS
 
@@ -41,8 +42,10 @@ def build_inventory(snapshot: Snapshot, own_accounts: Iterable[str],
     # every VDI platform's windows, in one shape (govkit.vdi)
     coverage.extend(vdi.coverage(coverage))
     resources.extend(vdi.windows(resources))
+    # which tagged AWS resources run in a service on AWS's HIPAA eligible list
+    resources = eligible.attach(resources)
     # what each vendor in the register reaches, once its agents are known
-    return vendors.attach(with_people(resources, coverage, people))
+    return eligible.grouped(vendors.attach(with_people(resources, coverage, people)))
 
 
 def with_people(resources: Sequence[Resource], coverage: Sequence[Coverage],

@@ -10,7 +10,9 @@ accounts hold or its ``idp_groups`` name. Agents are the people its roster lists
 
 Roles trusted by outside AWS accounts are also marked with the vendor each account belongs to
 (``ExternalAccountVendors``), so an account in no vendor's record is found: an unknown third
-party with access.
+party with access. Likewise every identity-provider account with a sign-in domain gains
+``Domain`` and ``DomainOwner`` (the organisation itself, the vendor whose ``idp_domains``
+name it or a parent of it, or nobody).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from govkit.people.join import ACCOUNT, PERSON
 from govkit.vdi.window import CHANNELS, LIMITS, WINDOW
 
 VENDOR = "vendor.record"
+REGISTER = "vendor.register"
 # a window whose entitlements could not be read: whether the vendor's agents open it is unknown
 UNKNOWN_REACH = "unknown: who may open it could not be read"
 ROLE = "aws.iam.role"
@@ -48,9 +51,13 @@ def attach(inventory: Inventory) -> Inventory:
     owners = {str(account): v for v in records
               for account in v.attributes.get("AwsAccountIds") or []}
     changed |= {r.id: _role(r, owners) for r in roles}
+    domains = _Domains(records, inventory.of_type(REGISTER))
+    changed |= {a.id: extended for a in inventory.of_type(ACCOUNT)
+                if (extended := domains.mark(a)) is not None}
     resources = [changed.get(r.id, r) for r in inventory.resources]
     return Inventory.of(resources, inventory.coverage,
-                        groups={ACCOUNT: inventory.of_type(ACCOUNT)})
+                        groups={ACCOUNT: [changed.get(a.id, a)
+                                          for a in inventory.of_type(ACCOUNT)]})
 
 
 def _holdings(agents: Sequence[Resource]) -> dict[str, set[str]]:
@@ -147,3 +154,59 @@ def _role(role: Resource, owners: Mapping[str, Resource]) -> Resource:
              *(r for v in {id(o): o for o in owners.values()}.values()
                for r in v.sources.get("AwsAccountIds", ()))]
     return role.extended({"ExternalAccountVendors": (found, proof)})
+
+
+def sign_in_domain(account: Resource) -> tuple[str, tuple[Ref, ...]] | None:
+    """The domain an account signs in with, from its login, else its first address; an
+    Entra guest's (``alias_partner.example#EXT#@tenant.onmicrosoft.com``) from its mail, the
+    outside address it was invited with."""
+    attributes, sources = account.attributes, account.sources
+    login = str(attributes.get("Login") or "")
+    emails = [str(e) for e in attributes.get("Emails") or [] if "@" in str(e)]
+    if "@" in login and "#EXT#" not in login.upper():
+        return login.rsplit("@", 1)[1].casefold(), sources.get("Login", ())
+    if emails:
+        return emails[0].rsplit("@", 1)[1].casefold(), sources.get("Emails", ())
+    return None
+
+
+class _Domains:
+    """Whose each sign-in domain is: the organisation's own (the register's
+    ``own_domains``), a vendor's (its ``idp_domains``), or nobody's; a subdomain is its
+    parent's."""
+
+    def __init__(self, vendors: Sequence[Resource], registers: Sequence[Resource]) -> None:
+        self.parties: dict[str, tuple[dict[str, Any], tuple[Ref, ...]]] = {}
+        for vendor in vendors:
+            for domain in vendor.attributes.get("IdpDomains") or []:
+                self.parties[str(domain).casefold()] = (
+                    {"Kind": "vendor", "Vendor": vendor.name},
+                    vendor.sources.get("IdpDomains", ()))
+        register = registers[0] if registers else None
+        self.unknown_own = register.failures.get("OwnDomains") if register else None
+        self.own_proof = register.sources.get("OwnDomains", ()) if register else ()
+        for domain in (register.attributes.get("OwnDomains") or []) if register else []:
+            self.parties[str(domain).casefold()] = ({"Kind": "own"}, self.own_proof)
+
+    def owner(self, domain: str) -> tuple[dict[str, Any], tuple[Ref, ...]] | None:
+        labels = domain.split(".")
+        for start in range(len(labels) - 1):
+            found = self.parties.get(".".join(labels[start:]))
+            if found is not None:
+                return found
+        return None
+
+    def mark(self, account: Resource) -> Resource | None:
+        found = sign_in_domain(account)
+        if found is None:
+            return None
+        domain, refs = found
+        owner = self.owner(domain)
+        values: dict[str, tuple[Any, Any]] = {"Domain": (domain, refs)}
+        if owner is not None:
+            values["DomainOwner"] = (owner[0], [*refs, *owner[1]])
+            return account.extended(values)
+        if self.unknown_own is not None:  # maybe the organisation's own: unknown
+            return account.extended(values, {"DomainOwner": self.unknown_own})
+        values["DomainOwner"] = ({"Kind": None}, [*refs, *self.own_proof])
+        return account.extended(values)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govkit.checks.interface import Period, load_check
-from govkit.inventory.model import CallFailure, Coverage, Inventory, Resource
+from govkit.inventory.model import OWN_CODES, CallFailure, Coverage, Inventory, Resource
 from govkit.people.join import ServiceAccount
+from govkit.sources.aws.eligible import may_hold_data
 from govkit.policy import templates
 from govkit.policy.conditions import WHOLE_DOCUMENT, Outcome, evaluate, searcher
 from govkit.policy.exceptions import RiskException
@@ -115,7 +116,7 @@ def judge(rule: Rule, resource: Resource, *, settings: Settings,
     """The result of ``rule`` on one resource, or None when the resource is out of scope.
     ``period``: the audit period (default: the evaluation time's calendar quarter)."""
     if rule.check is not None:
-        return judge_by_check(rule, resource, now, period or Period.quarter_of(now))
+        return _CheckJudge(rule, now, period or Period.quarter_of(now), settings)(resource)
     scoped = in_scope(rule, resource, settings, now)
     if isinstance(scoped, CallFailure):
         return _error(rule, resource, scoped, "tell whether the rule applies")
@@ -134,26 +135,29 @@ def judge(rule: Rule, resource: Resource, *, settings: Settings,
                   message=("; ".join(outcome.reasons) or f"not met: {rule.title}") + said)
 
 
-def judge_by_check(rule: Rule, resource: Resource, now: dt.datetime,
-                   period: Period) -> Result | None:
-    """A rule judged by a built-in check kind: ERROR when an attribute it reads failed,
-    else what the check kind says, with the records of the values it judged on."""
-    return _CheckJudge(rule, now, period)(resource)
-
-
 class _CheckJudge:
-    """One check-kind rule, ready to judge resource after resource: the kind, its scope test
-    are looked up once."""
+    """One check-kind rule, ready to judge resource after resource: the kind and its scope
+    test are looked up once. A rule judged by a check kind is ERROR when an attribute it
+    reads failed, else what the check kind says, with the records of the values it judged
+    on; its ``scope`` (a PHI scope) applies first, as for any rule."""
 
-    def __init__(self, rule: Rule, now: dt.datetime, period: Period) -> None:
-        self.rule, self.now, self.period = rule, now, period
+    def __init__(self, rule: Rule, now: dt.datetime, period: Period,
+                 settings: Settings) -> None:
+        self.rule, self.now, self.period, self.settings = rule, now, period, settings
         self.kind = load_check(rule.check or "")
         self.applies = getattr(self.kind, "applies", None)
+        self.scoped = rule.scope_phi or rule.scope_where is not None
 
     def __call__(self, resource: Resource) -> Result | None:
         rule = self.rule
         if self.applies is not None and not self.applies(resource, rule.parameters):
             return None
+        if self.scoped:
+            scoped = in_scope(rule, resource, self.settings, self.now)
+            if isinstance(scoped, CallFailure):
+                return _error(rule, resource, scoped, "tell whether the rule applies")
+            if not scoped:
+                return None
         failed = _failed_read(resource, rule.reads)
         if failed is not None:
             return _error(rule, resource, failed, "evaluate")
@@ -269,16 +273,54 @@ def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
                      message=f"no {rule.resource_type} in scope in account {account}")
 
 
+def phi_accounts(inventory: Inventory, settings: Settings
+                 ) -> tuple[set[str], dict[str, CallFailure]]:
+    """The AWS accounts that hold a resource in PHI scope (a place data is kept, not an IAM
+    identity), and, for each other account with such a resource whose tags could not be
+    read, that failure (whether it holds PHI is unknown)."""
+    holding: set[str] = set()
+    unknown: dict[str, CallFailure] = {}
+    for resource in inventory.resources:
+        if not may_hold_data(resource.type) or resource.account in holding:
+            continue
+        failed = resource.failures.get("Tags")
+        if failed is not None:
+            if failed.code != "NotCollected":
+                unknown.setdefault(resource.account, failed)
+        elif settings.is_phi(resource.tags):
+            holding.add(resource.account)
+    return holding, {a: f for a, f in unknown.items() if a not in holding}
+
+
+def _in_phi_accounts(rule: Rule, resources: Sequence[Resource], inventory: Inventory,
+                     settings: Settings) -> Iterator[Resource | Result]:
+    """The resources of accounts that hold PHI; an ERROR for each resource of an account
+    where that is unknown."""
+    holding, unknown = phi_accounts(inventory, settings)
+    for resource in resources:
+        if resource.account in holding:
+            yield resource
+        elif resource.account in unknown:
+            yield _error(rule, resource, unknown[resource.account],
+                         f"tell whether account {resource.account} holds PHI")
+
+
 def evaluate_rule(rule: Rule, inventory: Inventory, *, settings: Settings,
                   now: dt.datetime, period: Period | None = None,
                   aws_scanned: bool = True,
                   not_asked: frozenset[str] = frozenset()) -> Iterator[Result]:
     judged_accounts: set[str] = set()
-    resources = inventory.of_type(rule.resource_type)
+    resources: Sequence[Resource] = inventory.of_type(rule.resource_type)
     judged: Iterable[Result | None]
+    if rule.scope_phi_account:
+        scoped = list(_in_phi_accounts(rule, resources, inventory, settings))
+        for unknown in (r for r in scoped if isinstance(r, Result)):
+            judged_accounts.add(unknown.account)
+            yield unknown
+        resources = [r for r in scoped if isinstance(r, Resource)]
     if rule.check is not None:
         judged = collapse_shared_failures(rule, map(_CheckJudge(
-            rule, now, period or Period.quarter_of(now)), resources))
+            rule, now, period or Period.quarter_of(now), settings), resources))
     else:
         judged = (judge(rule, resource, settings=settings, now=now, period=period)
                   for resource in resources)
@@ -315,12 +357,13 @@ def collapse_shared_failures(rule: Rule, results: Iterable[Result | None]
         shown = ", ".join(names[:MAX_ITEMS_NAMED]) + \
             (f" and {len(names) - MAX_ITEMS_NAMED} more" if len(names) > MAX_ITEMS_NAMED else "")
         failure = first.failure or {}
+        why = (f"{call}: {failure['message']}" if failure.get("code") in OWN_CODES
+               and failure.get("message") else f"{call} failed with {failure.get('code')}"
+               + (f": {failure['message']}" if failure.get("message") else ""))
         yield dataclasses.replace(
             first, resource_id=f"{failure.get('operation', call)}:{first.account}",
             resource_name=call, resource_type=rule.resource_type, id="", facts=None,
-            message=(f"cannot judge {len(group)} {rule.resource_type} resources ({shown}): "
-                     f"{call} failed with {failure.get('code')}"
-                     + (f": {failure['message']}" if failure.get("message") else "")),
+            message=f"cannot judge {len(group)} {rule.resource_type} resources ({shown}): {why}",
             records=first.records[-1:])
 
 

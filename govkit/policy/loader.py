@@ -246,6 +246,7 @@ def load_rule(path: Path, area: str) -> Rule:
                 assertion=data["assert"], remediation=data["remediation"],
                 controls=tuple(data["controls"]), description=data.get("description", ""),
                 scope_phi=bool(scope.get("phi", False)), scope_where=scope.get("where"),
+                scope_phi_account=bool(scope.get("phi_account", False)),
                 for_each=for_each, declarations=declarations,
                 parameters={name: p.default for name, p in declarations.items()},
                 tests=data["tests"], path=doc.path, text=path.read_bytes())
@@ -261,11 +262,15 @@ def _assert_or_check(doc: YamlDocument) -> None:
         raise InputError(doc.path, "a rule has either 'assert' or 'check', not both",
                          line=doc.line_of(("check",)), field="check")
     if "check" in doc.data:
-        for key in ("for_each", "scope"):
-            if key in doc.data:
-                raise InputError(doc.path, f"'{key}' belongs to assertions; a check kind "
-                                 "decides itself which resources it judges",
-                                 line=doc.line_of((key,)), field=key)
+        if "for_each" in doc.data:
+            raise InputError(doc.path, "'for_each' belongs to assertions; a check kind "
+                             "decides itself which items it judges",
+                             line=doc.line_of(("for_each",)), field="for_each")
+        scope = doc.data.get("scope")
+        if isinstance(scope, dict) and "where" in scope:
+            raise InputError(doc.path, "a check kind takes only a PHI scope ('scope: {phi: "
+                             "true}'); it decides itself which resources it judges",
+                             line=doc.line_of(("scope", "where")), field="scope.where")
 
 
 def _check_rule(doc: YamlDocument, path: Path, area: str,
@@ -302,6 +307,7 @@ def _check_rule(doc: YamlDocument, path: Path, area: str,
                 resource_type=data["resource"], severity=Severity.parse(data["severity"]),
                 assertion={}, check=data["check"], remediation=data["remediation"],
                 controls=tuple(data["controls"]), description=data.get("description", ""),
+                scope_phi=bool((data.get("scope") or {}).get("phi", False)),
                 declarations=declarations,
                 parameters={name: p.default for name, p in declarations.items()},
                 tests=data["tests"], path=doc.path, text=path.read_bytes())

@@ -61,6 +61,8 @@ class Rule:
     controls: tuple[str, ...]
     description: str = ""
     scope_phi: bool = False
+    # only resources in accounts that hold a resource in PHI scope (the AWS BAA's question)
+    scope_phi_account: bool = False
     scope_where: Condition | None = None
     for_each: ForEach | None = None
     declarations: Mapping[str, Parameter] = field(default_factory=dict)

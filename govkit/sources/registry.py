@@ -10,7 +10,7 @@ from types import ModuleType
 from govkit.sources import entra, google, hr, okta, register, reviews, roles, vendors
 from govkit.sources import citrix
 from govkit.sources import avd
-from govkit.sources.aws import normalize as aws
+from govkit.sources.aws import eligible, normalize as aws
 from govkit.sources.interface import Normalizer
 
 
@@ -37,4 +37,5 @@ SOURCES: tuple[SourceKind, ...] = (
     SourceKind("avd", avd),
 )
 
-NORMALIZERS: tuple[Normalizer, ...] = (aws.normalize, *(s.module.normalize for s in SOURCES))
+NORMALIZERS: tuple[Normalizer, ...] = (aws.normalize, eligible.normalize,
+                                       *(s.module.normalize for s in SOURCES))

@@ -1,13 +1,15 @@
-"""Amazon AppStream 2.0 on loopback: stacks, fleets, their association, user-pool users and
-tags, over awsJson1.1 (``X-Amz-Target: PhotonAdminProxyService.<Operation>``). The service
-model also lists Smithy RPC v2 CBOR, but botocore ranks awsJson1.1 first and speaks it. Every
-answer is checked against the operation's output shape in the installed botocore model before
-it is sent: an answer the real service could not give is a bug here, not a test result.
+"""Amazon AppStream 2.0 on loopback: stacks, fleets, image builders, the stack-fleet
+association, user-pool users and tags, over awsJson1.1
+(``X-Amz-Target: PhotonAdminProxyService.<Operation>``). The service model also lists Smithy
+RPC v2 CBOR, but botocore ranks awsJson1.1 first and speaks it. Every answer is checked
+against the operation's output shape in the installed botocore model before it is sent: an
+answer the real service could not give is a bug here, not a test result.
 
-Writes (CreateStack, CreateFleet, StartFleet, AssociateFleet, CreateUser,
-BatchAssociateUserStack, TagResource) are what the demo estate and the tests seed with, through
-boto3, so every seeded value has passed the client's own validation. Reads are the calls govkit
-makes: DescribeStacks, DescribeFleets (both paged by NextToken), ListAssociatedFleets,
+Writes (CreateStack, CreateFleet, StartFleet, AssociateFleet, CreateImageBuilder,
+StartImageBuilder, StopImageBuilder, CreateUser, BatchAssociateUserStack, TagResource) are what
+the demo estate and the tests seed with, through boto3, so every seeded value has passed the
+client's own validation. Reads are the calls govkit makes: DescribeStacks, DescribeFleets,
+DescribeImageBuilders (all three paged by NextToken), ListAssociatedFleets,
 DescribeUserStackAssociations and ListTagsForResource.
 
 What the service fills in itself follows its documentation: a stack's UserSettings are only
@@ -17,6 +19,14 @@ disconnect timeout is 0 (users are never disconnected for inactivity) unless set
 session length and the disconnect timeout are answered only when the request set them (the
 service's own defaults for them are not documented). A stack streams from at most one fleet:
 associating a second is refused, as the console refuses it.
+
+A new image builder is PENDING in the answer to CreateImageBuilder and RUNNING from then on
+(the service moves it there once its instance is ready; here it is ready at once);
+StopImageBuilder answers STOPPING and leaves it STOPPED, StartImageBuilder answers PENDING and
+leaves it RUNNING. It has no default internet access unless asked for, like a fleet. Its
+Platform is the one the AWS base image it was made from is named for
+(AppStream-WinServer2022-...: WINDOWS_SERVER_2022), and left out for any other image, whose
+platform this emulator cannot know.
 """
 
 from __future__ import annotations
@@ -47,6 +57,17 @@ _FLEET_FIELDS = ("Name", "DisplayName", "Description", "ImageName", "ImageArn", 
 _FLEET_DEFAULTS: Mapping[str, Any] = {
     "FleetType": "ON_DEMAND", "EnableDefaultInternetAccess": False, "StreamView": "APP",
     "IdleDisconnectTimeoutInSeconds": 0}
+_IMAGE_BUILDER_FIELDS = ("Name", "Description", "DisplayName", "ImageArn", "InstanceType",
+                         "VpcConfig", "IamRoleArn", "EnableDefaultInternetAccess",
+                         "DomainJoinInfo", "AppstreamAgentVersion", "AccessEndpoints",
+                         "RootVolumeConfig", "DisableIMDSV1")
+_IMAGE_BUILDER_DEFAULTS: Mapping[str, Any] = {"EnableDefaultInternetAccess": False}
+# the platform of each AWS base image, by the start of its name
+_BASE_IMAGE_PLATFORMS = (("AppStream-WinServer2016-", "WINDOWS_SERVER_2016"),
+                         ("AppStream-WinServer2019-", "WINDOWS_SERVER_2019"),
+                         ("AppStream-WinServer2022-", "WINDOWS_SERVER_2022"),
+                         ("AppStream-WinServer2025-", "WINDOWS_SERVER_2025"),
+                         ("AppStream-AmazonLinux2-", "AMAZON_LINUX2"))
 
 
 @dataclass
@@ -55,6 +76,7 @@ class Region:
 
     stacks: dict[str, dict[str, Any]] = field(default_factory=dict)
     fleets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    image_builders: dict[str, dict[str, Any]] = field(default_factory=dict)
     fleet_of: dict[str, list[str]] = field(default_factory=dict)  # stack -> fleet names
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # ARN -> tags
     users: set[tuple[str, str]] = field(default_factory=set)  # (user name, auth type)
@@ -125,6 +147,12 @@ class AppStream(JsonService):
             raise ServiceError("ResourceNotFoundException", f"The fleet {name} was not found.")
         return state.fleets[name]
 
+    def _image_builder(self, state: Region, name: str) -> dict[str, Any]:
+        if name not in state.image_builders:
+            raise ServiceError("ResourceNotFoundException",
+                               f"The image builder {name} was not found.")
+        return state.image_builders[name]
+
     # --- writes ------------------------------------------------------------------------
 
     @_checked
@@ -173,6 +201,46 @@ class AppStream(JsonService):
         fleet["State"] = "RUNNING"
         capacity.update(Running=capacity["Desired"], Available=capacity["Desired"])
         return {}
+
+    @_checked
+    def op_CreateImageBuilder(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        state: Region = self.region_state(call)
+        name = params["Name"]
+        if name in state.image_builders:
+            raise ServiceError("ResourceAlreadyExistsException",
+                               f"The image builder {name} exists.")
+        image = params.get("ImageName")
+        if image is None and "ImageArn" not in params:
+            raise ServiceError("InvalidParameterCombinationException",
+                               "Specify an image name or an image ARN.")
+        builder: dict[str, Any] = {
+            **_IMAGE_BUILDER_DEFAULTS,
+            **{k: params[k] for k in _IMAGE_BUILDER_FIELDS if k in params}}
+        builder.update(Arn=self._arn(call, "image-builder", name), State="RUNNING",
+                       CreatedTime=_now())
+        if image is not None and "ImageArn" not in params:
+            builder["ImageArn"] = f"arn:aws:appstream:{call.region}::image/{image}"
+        platform = next((p for prefix, p in _BASE_IMAGE_PLATFORMS
+                         if str(image or "").startswith(prefix)), None)
+        if platform is not None:
+            builder["Platform"] = platform
+        state.image_builders[name] = builder
+        state.tags[builder["Arn"]] = dict(params.get("Tags") or {})
+        return {"ImageBuilder": {**builder, "State": "PENDING"}}
+
+    @_checked
+    def op_StartImageBuilder(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        builder = self._image_builder(self.region_state(call), params["Name"])
+        builder["State"] = "RUNNING"
+        if "AppstreamAgentVersion" in params:
+            builder["AppstreamAgentVersion"] = params["AppstreamAgentVersion"]
+        return {"ImageBuilder": {**builder, "State": "PENDING"}}
+
+    @_checked
+    def op_StopImageBuilder(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        builder = self._image_builder(self.region_state(call), params["Name"])
+        builder["State"] = "STOPPED"
+        return {"ImageBuilder": {**builder, "State": "STOPPING"}}
 
     @_checked
     def op_AssociateFleet(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +309,14 @@ class AppStream(JsonService):
         fleets = [self._fleet(state, n) for n in names] if names else \
             [state.fleets[n] for n in sorted(state.fleets)]
         return _page(fleets, params, self.page_size, "Fleets")
+
+    @_checked
+    def op_DescribeImageBuilders(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        state: Region = self.region_state(call)
+        names = params.get("Names")
+        builders = [self._image_builder(state, n) for n in names] if names else \
+            [state.image_builders[n] for n in sorted(state.image_builders)]
+        return _page(builders, params, self.page_size, "ImageBuilders")
 
     @_checked
     def op_ListAssociatedFleets(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:

@@ -6,10 +6,11 @@ import enum
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import boto3
 
-from govkit.sources.aws import session as sessions
+from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
     appstream, artifact, cloudtrail, dynamodb, ec2, iam, identitycenter, kms, rds, s3, workspaces,
@@ -68,6 +69,8 @@ class ScanRequest:
     services: tuple[AwsService, ...] = tuple(AwsService)
     # where the organisation's IAM Identity Center instance lives; None: not collected
     identity_center_region: str | None = None
+    # the HIPAA eligible services list PHI resources are judged against; None: govkit's own
+    hipaa_eligible_services: Path | None = None
 
     def collected_services(self) -> tuple[AwsService, ...]:
         """The services this request collects: Identity Center only with its region."""
@@ -89,6 +92,8 @@ class ScanScope:
     tasks: int = 0
     organization_accounts: tuple[str, ...] = field(default=())
     identity_center_region: str | None = None
+    # the HIPAA eligible services list PHI resources are judged against; None: govkit's own
+    hipaa_eligible_services: Path | None = None
 
 
 def _org_accounts(base: sessions.AccountSession, writer: SnapshotWriter,
@@ -176,6 +181,7 @@ def check_request(request: ScanRequest) -> None:
 def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
                  progress: Progress | None = None) -> ScanScope:
     check_request(request)
+    eligible.record(request.hipaa_eligible_services, writer)
     retry = sessions.retry_policy(request.profile, request.max_attempts)
     base = sessions.base_session(request.profile, request.home_region)
     base_account = sessions.caller_account(base, request.home_region, retry)

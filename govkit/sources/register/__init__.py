@@ -4,10 +4,12 @@ The register is the covered entity's own record of its vendors (the ``vendor_reg
 section names the YAML file; register.schema.json beside this file is its format). It is
 validated (errors name the file, line and field), recorded whole into the snapshot (so the
 evidence holds the register the scan judged against, with its sha256) and normalised into one
-``vendor.record`` per vendor. Its vendor names are the ones the agent rosters use
+``vendor.record`` per vendor, and one ``vendor.register`` with the organisation's own sign-in
+domains (``own_domains``). Its vendor names are the ones the agent rosters use
 (the ``vendors`` section), which is how a vendor's agents, their accounts and the VDI windows
 they open are found (govkit.vendors)::
 
+    own_domains: [northbridge-health.example]
     vendors:
       - name: Meridian Contact Services
         services: [scheduling, billing questions, after-hours calls]
@@ -19,7 +21,7 @@ they open are found (govkit.vendors)::
         last_verification: 2026-01-15      # the last written verification of safeguards
         aws_account_ids: ["444455556666"]
         idp_groups: [Meridian-Agents]
-        idp_domains: [meridian-bpo.example]
+        idp_domains: [meridian-cs.example]
         access_paths: [nbh-phi-desk]       # VDI windows by name
 """
 
@@ -31,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from govkit.errors import InputError
-from govkit.inventory.model import Coverage, Ref, Resource, ResourceBuilder, json_pointer
+from govkit.inventory.model import (
+    CallFailure, Coverage, Ref, Resource, ResourceBuilder, json_pointer)
 from govkit.policy.yamlfile import YamlDocument
 from govkit.snapshot import GLOBAL_REGION, Snapshot, SnapshotWriter
 from govkit.sources.interface import CollectWindow, NormalizeContext
@@ -42,6 +45,7 @@ REGISTER_SCHEMA = Path(__file__).with_name("register.schema.json")
 SERVICE = "register"
 OPERATION = "ReadVendorRegister"
 TYPE = "vendor.record"
+REGISTER_TYPE = "vendor.register"
 _LISTS = {"Services": "services", "AwsAccountIds": "aws_account_ids",
           "IdpGroups": "idp_groups", "IdpDomains": "idp_domains",
           "AccessPaths": "access_paths"}
@@ -77,10 +81,28 @@ def _names_once(doc: YamlDocument) -> None:
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
     for entry in snapshot.select(SERVICE, OPERATION):
         record = snapshot.load(entry)
-        vendors = (record.response.get("register") or {}).get("vendors") or []
-        for position, vendor in enumerate(vendors):
+        data = record.response.get("register") or {}
+        for position, vendor in enumerate(data.get("vendors") or []):
             yield _vendor(entry.file, position, vendor)
+        yield _register(entry.file, data)
         yield Coverage(type=TYPE, account=SERVICE, region=GLOBAL_REGION, source=entry.file)
+
+
+def _register(file: str, data: Mapping[str, Any]) -> Resource:
+    """The register itself: the organisation's own sign-in domains; when it lists none, the
+    absence is a failure, so whether an account's domain is external is unknown (ERROR)."""
+    builder = ResourceBuilder(id="vendor-register", type=REGISTER_TYPE, account=SERVICE,
+                              region=GLOBAL_REGION, name="vendor register")
+    if "own_domains" in data:
+        builder.set("OwnDomains", list(data["own_domains"]),
+                    Ref(file, json_pointer("response", "register", "own_domains")))
+    else:
+        builder.fail("OwnDomains", CallFailure.not_collected(
+            SERVICE, OPERATION, "the vendor register lists no own_domains, so an account's "
+            "domain cannot be told to be the organisation's own or an outsider's",
+            Ref(file, json_pointer("response", "register")),
+            call="the vendor register's own_domains"))
+    return builder.build()
 
 
 def _vendor(file: str, position: int, vendor: Mapping[str, Any]) -> Resource:

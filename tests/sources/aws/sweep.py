@@ -13,6 +13,7 @@ the merged snapshot is the one a full faulted scan would record.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 from govkit import canonical
+from govkit.sources.aws import eligible
 from govkit.sources.aws.scan import AwsService, plan_and_run
 from govkit.demo.run import aws_environment
 from govkit.results import Evaluation, Status, exit_code_for
@@ -57,8 +59,35 @@ def proxy(estate: Estate) -> Iterator[FaultProxy]:
         yield running
 
 
+def aws_calls(run_dir: Path) -> list[CallEntry]:
+    """The AWS API calls a run recorded: every entry but the HIPAA eligible services list
+    each AWS scan records beside them (a file govkit reads, not a call)."""
+    return [e for e in Snapshot.open(run_dir).entries if e.service != eligible.SERVICE]
+
+
+# API operations whose IAM action is named otherwise
+IAM_ACTION = {("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+              ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+              ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+              ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
+              ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
+# services whose IAM action prefix is not their API name
+IAM_PREFIX = {"sso-admin": "sso"}
+READ_ONLY_POLICY = Path(__file__).resolve().parents[3] / "docs" / "govkit-readonly-policy.json"
+
+
+def not_allowed_by_read_only_policy(run_dir: Path) -> list[str]:
+    """The IAM actions a run's calls needed that the documented read-only policy lacks."""
+    policy = json.loads(READ_ONLY_POLICY.read_text())
+    allowed = {a for statement in policy["Statement"] for a in statement["Action"]}
+    needed = {IAM_ACTION.get((e.service, e.operation),
+                             f"{IAM_PREFIX.get(e.service, e.service)}:{e.operation}")
+              for e in aws_calls(run_dir)}
+    return sorted(needed - allowed)
+
+
 def operations(run: Run) -> list[tuple[str, str]]:
-    return sorted({(e.service, e.operation) for e in Snapshot.open(run.path).entries})
+    return sorted({(e.service, e.operation) for e in aws_calls(run.path)})
 
 
 def _services_of(collector: AwsService) -> set[str]:
@@ -78,7 +107,7 @@ def faulted(baseline: Run, proxy: FaultProxy, service: str, operation: str, code
     writer = SnapshotWriter(run_dir)
     plan_and_run(demo_request(services=(collector,), max_attempts=2), writer)
     fresh = writer.write_index()
-    redone = _services_of(collector) | {"ec2:DescribeRegions"}
+    redone = _services_of(collector) | {"ec2:DescribeRegions", eligible.SERVICE}
     kept: list[CallEntry] = []
     for entry in Snapshot.open(baseline.path).entries:
         if entry.service in redone or f"{entry.service}:{entry.operation}" in redone:

@@ -1,7 +1,8 @@
 """AppStream 2.0, collected over HTTP from the loopback AppStream service beside the seeded moto
-server, in a region the demo does not use: stacks and fleets with their associations, users and
-tags; each stack mapped with its fleet into a glass window the vdi rules judge; and every
-AppStream call, denied, leaves an ERROR naming it instead of a PASS."""
+server, in a region the demo does not use: stacks, fleets and image builders with their
+associations, users and tags; each stack mapped with its fleet into a glass window the vdi rules
+judge; image builders judged for internet access; and every AppStream call, denied, leaves an
+ERROR naming it instead of a PASS."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from govkit.demo.aws_extra import appstream as loopback
 from govkit.demo.names import DEMO_ACCOUNT
 from govkit.demo.run import aws_environment
 from govkit.inventory.build import build_inventory
-from govkit.inventory.model import Inventory, Resource
+from govkit.inventory.model import Coverage, Inventory, Resource
 from govkit.report.show import resolve_pointer
 from govkit.policy.templates import fields_of
 from govkit.results import Status
@@ -30,6 +31,7 @@ from govkit.sources.interface import NormalizeContext
 from govkit.vdi import appstream as appstream_windows
 from govkit.vdi.window import CHANNELS, LIMITS
 from tests.conftest import Estate, demo_request
+from tests.sources.aws.sweep import not_allowed_by_read_only_policy
 from tests.support.faultproxy import FaultProxy, access_denied_code, fast_retries
 
 REPO = Path(__file__).resolve().parents[3]
@@ -38,17 +40,21 @@ ARN = f"arn:aws:appstream:{REGION}:{DEMO_ACCOUNT}"
 PHI_DESK, BILLING_DESK, STAGING_DESK = "nbh-phi-desk", "nbh-billing-desk", "nbh-staging-desk"
 AGENTS = ("ana.cruz@meridian-cs.example", "ben.ocampo@meridian-cs.example",
           "carla.diaz@meridian-cs.example")
-OPERATIONS = ["DescribeFleets", "DescribeStacks", "DescribeUserStackAssociations",
-              "ListAssociatedFleets", "ListTagsForResource"]
+OPERATIONS = ["DescribeFleets", "DescribeImageBuilders", "DescribeStacks",
+              "DescribeUserStackAssociations", "ListAssociatedFleets", "ListTagsForResource"]
 LOCKED = [{"Action": action, "Permission": "DISABLED"} for action in (
     "CLIPBOARD_COPY_FROM_LOCAL_DEVICE", "CLIPBOARD_COPY_TO_LOCAL_DEVICE", "FILE_UPLOAD",
     "FILE_DOWNLOAD", "PRINTING_TO_LOCAL_DEVICE")] + [
     {"Action": "DOMAIN_PASSWORD_SIGNIN", "Permission": "ENABLED"}]
+GOLDEN, LAB, LEGACY = "nbh-golden-builder", "nbh-lab-builder", "nbh-legacy-builder"
+BUILDER_RULE = "appstream-image-builder-no-default-internet-access"
 
 
 def seed(endpoint_url: str) -> None:
-    """A hardened PHI desk, a lax billing desk and a staging stack with no fleet, seeded
-    through boto3 as an administrator would create them."""
+    """A hardened PHI desk, a lax billing desk and a staging stack with no fleet, and three
+    image builders (a sealed golden one, stopped; a lab one with internet access; a stopped
+    legacy one with internet access, from a custom image), seeded through boto3 as an
+    administrator would create them."""
     client: Any = boto3.client("appstream", region_name=REGION, endpoint_url=endpoint_url)
     image = {"ImageName": "AppStream-WinServer2022-06-10-2026",
              "InstanceType": "stream.standard.medium"}
@@ -85,6 +91,16 @@ def seed(endpoint_url: str) -> None:
     client.batch_associate_user_stack(UserStackAssociations=[
         {"StackName": PHI_DESK, "UserName": user, "AuthenticationType": "USERPOOL",
          "SendEmailNotification": False} for user in AGENTS])
+    client.create_image_builder(Name=GOLDEN, **image, EnableDefaultInternetAccess=False,
+                                VpcConfig={"SubnetIds": ["subnet-0a1b2c3d"],
+                                           "SecurityGroupIds": ["sg-0a1b2c3d"]},
+                                Tags={"data-classification": "phi"})
+    client.stop_image_builder(Name=GOLDEN)
+    client.create_image_builder(Name=LAB, **image, EnableDefaultInternetAccess=True)
+    client.create_image_builder(Name=LEGACY, ImageArn=f"{ARN}:image/nbh-legacy-image",
+                                InstanceType="stream.standard.large",
+                                EnableDefaultInternetAccess=True)
+    client.stop_image_builder(Name=LEGACY)
 
 
 @pytest.fixture(scope="module")
@@ -140,14 +156,35 @@ def test_each_stack_and_fleet_is_read_with_the_fewest_calls(run: Run) -> None:
                if e.operation == "DescribeUserStackAssociations")
     tagged = sorted(e.params["ResourceArn"] for e in entries
                     if e.operation == "ListTagsForResource")
-    assert len(tagged) == 6 and f"{ARN}:stack/{PHI_DESK}" in tagged
+    assert len(tagged) == 9 and f"{ARN}:stack/{PHI_DESK}" in tagged
+    assert f"{ARN}:image-builder/{GOLDEN}" in tagged
+    builder_pages = sorted(e.params["page"] for e in entries
+                           if e.operation == "DescribeImageBuilders")
+    assert builder_pages == [1, 2]  # three image builders, two a page
+
+
+def test_the_client_pages_through_image_builders(seeded: Estate) -> None:
+    client: Any = boto3.client("appstream", region_name=REGION,
+                               endpoint_url=seeded.endpoint_url)
+    with aws_environment(seeded.endpoint_url):
+        first = client.describe_image_builders(MaxResults=1)
+        second = client.describe_image_builders(MaxResults=5, NextToken=first["NextToken"])
+        pages = list(client.get_paginator("describe_image_builders").paginate())
+        [named] = client.describe_image_builders(Names=[LAB])["ImageBuilders"]
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.describe_image_builders(Names=["nbh-no-such-builder"])
+    assert [b["Name"] for b in first["ImageBuilders"]] == [GOLDEN]
+    assert [b["Name"] for b in second["ImageBuilders"]] == [LAB, LEGACY]
+    assert "NextToken" not in second
+    assert [[b["Name"] for b in p["ImageBuilders"]] for p in pages] == [[GOLDEN, LAB], [LEGACY]]
+    assert named["Arn"] == f"{ARN}:image-builder/{LAB}" and named["State"] == "RUNNING"
+    assert named["EnableDefaultInternetAccess"] is True
+    assert named["Platform"] == "WINDOWS_SERVER_2022"
+    assert isinstance(named["CreatedTime"], dt.datetime)
 
 
 def test_every_call_is_allowed_by_the_documented_read_only_policy(run: Run) -> None:
-    policy = json.loads((REPO / "docs" / "govkit-readonly-policy.json").read_text())
-    allowed = {a for statement in policy["Statement"] for a in statement["Action"]}
-    needed = {f"{e.service}:{e.operation}" for e in Snapshot.open(run.path).entries}
-    assert needed <= allowed, sorted(needed - allowed)
+    assert not not_allowed_by_read_only_policy(run.path)
 
 
 def test_stacks_carry_their_settings_fleet_users_and_tags(inventory: Inventory) -> None:
@@ -183,11 +220,48 @@ def test_fleets_carry_their_session_settings(inventory: Inventory) -> None:
     assert fleets["nbh-spare-fleet"].tags == {}
 
 
+def test_image_builders_carry_their_internet_access(inventory: Inventory) -> None:
+    builders = by_name(inventory, "aws.appstream.image_builder")
+    assert sorted(builders) == [GOLDEN, LAB, LEGACY]
+    golden = builders[GOLDEN]
+    assert golden.id == f"{ARN}:image-builder/{GOLDEN}" and golden.region == REGION
+    assert golden.account == DEMO_ACCOUNT
+    assert {k: golden.attributes[k] for k in (
+        "Arn", "State", "InstanceType", "Platform", "ImageArn", "EnableDefaultInternetAccess",
+        "VpcConfig")} == {
+        "Arn": golden.id, "State": "STOPPED", "InstanceType": "stream.standard.medium",
+        "Platform": "WINDOWS_SERVER_2022",
+        "ImageArn": f"arn:aws:appstream:{REGION}::image/AppStream-WinServer2022-06-10-2026",
+        "EnableDefaultInternetAccess": False,
+        "VpcConfig": {"SubnetIds": ["subnet-0a1b2c3d"], "SecurityGroupIds": ["sg-0a1b2c3d"]}}
+    assert golden.tags == {"data-classification": "phi"}
+    assert golden.attributes["ImageBuilderErrors"] == []
+    legacy = builders[LEGACY].attributes
+    assert (legacy["State"], legacy["EnableDefaultInternetAccess"]) == ("STOPPED", True)
+    assert legacy["ImageArn"] == f"{ARN}:image/nbh-legacy-image"
+    assert legacy["Platform"] is None  # a custom image: the emulator does not know its platform
+    assert builders[LAB].attributes["State"] == "RUNNING" and builders[LAB].tags == {}
+
+
+def test_every_image_builder_is_judged_for_internet_access(run: Run) -> None:
+    found = {r.resource_name: r for r in run.evaluation.results if r.rule_id == BUILDER_RULE}
+    assert sorted(found) == [GOLDEN, LAB, LEGACY]
+    assert found[GOLDEN].status is Status.PASS
+    assert found[LAB].status is Status.FAIL
+    assert found[LAB].message.startswith(
+        f"image builder {LAB} (RUNNING) has default internet access "
+        "(EnableDefaultInternetAccess is true): anything it downloads goes into the image")
+    assert found[LEGACY].status is Status.FAIL  # stopped, but it can be started at any time
+    assert f"image builder {LEGACY} (STOPPED)" in found[LEGACY].message
+
+
 def test_every_attribute_points_at_what_it_was_read_from(run: Run, inventory: Inventory
                                                          ) -> None:
     documents: dict[str, Any] = {}
     resources = [*inventory.of_type("aws.appstream.stack"),
-                 *inventory.of_type("aws.appstream.fleet"), *inventory.of_type("vdi.window")]
+                 *inventory.of_type("aws.appstream.fleet"),
+                 *inventory.of_type("aws.appstream.image_builder"),
+                 *inventory.of_type("vdi.window")]
     for resource in resources:
         assert set(resource.attributes) - {"Id", "Name", "Account", "Region"} <= \
             set(resource.sources), resource.name
@@ -301,6 +375,7 @@ def proxy(seeded: Estate) -> Iterator[FaultProxy]:
 # the window rules each denied call must turn to ERROR on the PHI desk
 FEEDS = {"DescribeStacks": "vdi-clipboard-out-blocked",
          "DescribeFleets": "vdi-idle-timeout",
+         "DescribeImageBuilders": BUILDER_RULE,
          "ListAssociatedFleets": "vdi-usb-redirection-blocked",
          "DescribeUserStackAssociations": None,  # Entitlements: no built-in rule reads them
          "ListTagsForResource": None}
@@ -324,6 +399,22 @@ def test_a_denied_call_is_an_error_naming_it(proxy: FaultProxy, tmp_path: Path,
                                       if r.rule_id == rule]
     passed = results_of(denied, PHI_DESK)
     assert not any(r.status is Status.PASS and r.rule_id == rule for r in passed.values())
+    if operation == "DescribeImageBuilders":
+        assert not any(r.rule_id == BUILDER_RULE and r.status is not Status.ERROR
+                       for r in denied.evaluation.results)
+
+
+def test_denied_tags_leave_image_builders_judged(proxy: FaultProxy, tmp_path: Path) -> None:
+    """The rule reads no tags (it judges every image builder), so tags that could not be read
+    fail only the Tags attribute."""
+    proxy.clear()
+    proxy.inject("appstream", "ListTagsForResource", access_denied_code("appstream"))
+    denied = appstream_scan(tmp_path, max_attempts=2)
+    golden = by_name(inventory_of(denied), "aws.appstream.image_builder")[GOLDEN]
+    assert golden.failures["Tags"].operation == "appstream:ListTagsForResource"
+    found = {r.resource_name: r.status for r in denied.evaluation.results
+             if r.rule_id == BUILDER_RULE}
+    assert found == {GOLDEN: Status.PASS, LAB: Status.FAIL, LEGACY: Status.FAIL}
 
 
 def test_denied_users_and_tags_fail_the_window_attributes(proxy: FaultProxy, tmp_path: Path
@@ -357,9 +448,36 @@ def test_a_listed_stack_whose_follow_up_calls_are_missing_has_them_failed(tmp_pa
     assert window.attributes["ClipboardOut"]["Allowed"] is False
 
 
+def test_a_failed_image_builder_listing_fails_its_coverage(tmp_path: Path) -> None:
+    writer = SnapshotWriter(tmp_path)
+    builder = {"Arn": f"{ARN}:image-builder/{GOLDEN}", "Name": GOLDEN, "State": "RUNNING",
+               "EnableDefaultInternetAccess": False}
+    started = dt.datetime.now(dt.UTC)
+    writer.record(account=DEMO_ACCOUNT, region=REGION, service="appstream",
+                  operation="DescribeImageBuilders", params={"page": 1},
+                  response={"ImageBuilders": [builder], "NextToken": "1"},
+                  started_at=started, duration_ms=1)
+    writer.record(account=DEMO_ACCOUNT, region=REGION, service="appstream",
+                  operation="DescribeImageBuilders", params={"page": 2, "NextToken": "1"},
+                  error_code="AccessDeniedException", error_message="not authorized",
+                  started_at=started, duration_ms=1)
+    writer.write_index()
+    found = list(normalize_appstream.normalize(
+        Snapshot.open(tmp_path), NormalizeContext(own_accounts=frozenset({DEMO_ACCOUNT}))))
+    [coverage] = [c for c in found if isinstance(c, Coverage)]
+    assert coverage.type == "aws.appstream.image_builder" and coverage.failure is not None
+    assert coverage.failure.operation == "appstream:DescribeImageBuilders"
+    [resource] = [r for r in found if isinstance(r, Resource)]
+    assert resource.attributes["EnableDefaultInternetAccess"] is False
+    assert resource.failures["Tags"].pointer == "/response/ImageBuilders/0"
+    assert f"the tags of image builder {GOLDEN} were not read" in \
+        resource.failures["Tags"].message
+
+
 def test_every_attribute_is_in_the_resource_type_catalogue(inventory: Inventory) -> None:
     missing: set[str] = set()
-    for resource_type in ("aws.appstream.stack", "aws.appstream.fleet", "vdi.window"):
+    for resource_type in ("aws.appstream.stack", "aws.appstream.fleet",
+                          "aws.appstream.image_builder", "vdi.window"):
         for resource in inventory.of_type(resource_type):
             fields = fields_of(resource_type) or frozenset()
             missing |= {f"{resource_type}.{k}" for k in {*resource.attributes,

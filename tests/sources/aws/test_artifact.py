@@ -188,3 +188,50 @@ def test_denied_listing_is_error_never_pass(proxy: FaultProxy, baa_rule: Rule,
     assert "AccessDeniedException" in result.message
     listing = [c for c in items if isinstance(c, Coverage) and c.type == artifact.AGREEMENT]
     assert listing and listing[0].failure is not None
+
+
+def test_only_accounts_that_hold_phi_need_the_addendum(baa_rule: Rule) -> None:
+    """An account that holds PHI is judged; one that holds none is not applicable; one whose
+    tags could not be read is ERROR naming the call (whether it holds PHI is unknown)."""
+    from govkit.inventory.model import CallFailure, Inventory, ResourceBuilder
+    from govkit.policy.evaluate import evaluate_rule
+
+    def bucket(account: str, name: str, tags: dict[str, str] | None) -> Resource:
+        builder = ResourceBuilder(id=f"arn:aws:s3:::{name}", type="aws.s3.bucket",
+                                  account=account, region="us-east-1", name=name)
+        if tags is None:
+            builder.fail("Tags", CallFailure(
+                call=f"s3:GetBucketTagging (Bucket={name}) in {account}/us-east-1",
+                operation="s3:GetBucketTagging", code="AccessDenied", message="",
+                file=f"snapshots/{account}/tagging.json"))
+        else:
+            builder.set_tags(tags, f"snapshots/{account}/tagging.json")
+        return builder.build()
+
+    def baa(account: str) -> Resource:
+        builder = ResourceBuilder(id=f"artifact:{account}", type=artifact.ACCOUNT_BAA,
+                                  account=account, region=GLOBAL_REGION, name=account)
+        builder.update({"AccountId": account, "Addenda": [], "ActiveAddenda": [],
+                        "Found": "no Business Associate Addendum is listed"},
+                       f"snapshots/{account}/artifact.json")
+        return builder.build()
+
+    holds, keeps_none, untold = "111111111111", "222222222222", "333333333333"
+    resources = [bucket(holds, "nbh-phi-claims", {"data_classification": "phi"}),
+                 bucket(holds, "nbh-untold-logs", None),
+                 bucket(keeps_none, "nbh-web-assets", {"data_classification": "public"}),
+                 bucket(untold, "nbh-archive", None),
+                 *(baa(a) for a in (holds, keeps_none, untold))]
+    coverage = [Coverage(type=artifact.ACCOUNT_BAA, account=a, region=GLOBAL_REGION,
+                         source=f"snapshots/{a}/artifact.json")
+                for a in (holds, keeps_none, untold)]
+    results = {r.account: r for r in evaluate_rule(
+        baa_rule, Inventory.of(resources, coverage), settings=Settings(),
+        now=dt.datetime(2026, 11, 15, tzinfo=dt.timezone.utc))}
+    assert results[holds].status is Status.FAIL
+    assert f"account {holds} has no ACTIVE AWS Business Associate Addendum" in \
+        results[holds].message
+    assert results[keeps_none].status is Status.NOT_APPLICABLE
+    assert results[untold].status is Status.ERROR
+    assert f"tell whether account {untold} holds PHI" in results[untold].message
+    assert "s3:GetBucketTagging (Bucket=nbh-archive)" in results[untold].message

@@ -25,6 +25,7 @@ from govkit.sources.aws.normalize import identitycenter
 from govkit.sources.aws.scan import AwsService, ScanRequest, check_request, plan_and_run
 from govkit.sources.interface import NormalizeContext
 from tests.conftest import Estate, demo_request
+from tests.sources.aws.sweep import aws_calls, not_allowed_by_read_only_policy
 from tests.support.faultproxy import FaultProxy, access_denied_code, fast_retries
 
 REPO = Path(__file__).resolve().parents[3]
@@ -85,7 +86,7 @@ def users(ic_run: Run) -> dict[str, Resource]:
 
 
 def test_collected_once_in_its_region_of_the_caller_account(ic_run: Run) -> None:
-    entries = [e for e in Snapshot.open(ic_run.path).entries if e.service != "ec2"]
+    entries = [e for e in aws_calls(ic_run.path) if e.service != "ec2"]
     assert {(e.account, e.region) for e in entries} == {(DEMO_ACCOUNT, REGION)}
     assert sorted({(e.service, e.operation) for e in entries}) == sorted(OPERATIONS)
     assert all(e.ok for e in entries)
@@ -103,7 +104,8 @@ def test_not_collected_without_its_region(aws_env: Estate, tmp_path: Path) -> No
     request = demo_request(services=(AwsService.IDENTITY_CENTER,), identity_center_region=None)
     scope = plan_and_run(request, writer)
     assert scope.services == () and scope.identity_center_region is None
-    assert {e.service for e in writer.write_index()} == {"ec2"}  # the region check only
+    # the region check only (and the HIPAA eligible list every AWS scan records)
+    assert {e.service for e in writer.write_index()} == {"ec2", "hipaa-eligible"}
 
 
 def test_without_its_region_its_rules_are_not_evaluated_rather_than_error(
@@ -122,12 +124,7 @@ def test_a_bad_region_is_refused_before_anything_runs() -> None:
 
 
 def test_every_call_is_allowed_by_the_documented_read_only_policy(ic_run: Run) -> None:
-    policy = json.loads((REPO / "docs" / "govkit-readonly-policy.json").read_text())
-    allowed = {a for statement in policy["Statement"] for a in statement["Action"]}
-    prefix = {"sso-admin": "sso"}  # the IAM service prefix of the sso-admin API
-    needed = {f"{prefix.get(e.service, e.service)}:{e.operation}"
-              for e in Snapshot.open(ic_run.path).entries}
-    assert needed <= allowed, sorted(needed - allowed)
+    assert not not_allowed_by_read_only_policy(ic_run.path)
 
 
 def test_every_user_sets_the_account_vocabulary_with_sources(ic_run: Run,

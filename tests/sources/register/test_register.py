@@ -242,3 +242,71 @@ def test_a_window_whose_entitlements_are_unknown_leaves_the_matrix_unknown(
         {"Reach": "ERROR"}
     # a vendor with no agents and no groups cannot reach it through entitlements at all
     assert ("vendor-windows-sealed", "Lakeside Print & Mail") not in results
+
+
+# --- whose domain each identity-provider account signs in with -------------------------------
+
+def _idp_account(login: str, *, system: str = "okta", active: bool = True,
+                 emails: tuple[str, ...] = ()) -> Resource:
+    builder = ResourceBuilder(id=f"{system}:{login}", type=f"{system}.user",
+                              account="northbridge.okta.com", region="global", name=login)
+    users = f"snapshots/{system}/global/{system}/ListUsers.json"
+    builder.set("System", system, Ref(users, "/response/body/0/id"))
+    builder.set("Login", login, Ref(users, "/response/body/0/profile/login"))
+    builder.set("Active", active, Ref(users, "/response/body/0/status"))
+    builder.set("Emails", list(emails or (login,)), Ref(users, "/response/body/0/profile/email"))
+    return builder.build()
+
+
+IDP_ACCOUNTS = (
+    _idp_account("dana.reyes@northbridge-health.example"),
+    _idp_account("ana.cruz@agents.meridian-cs.example"),
+    _idp_account("j.park_quickclaims.example#EXT#@northbridge.onmicrosoft.com", system="entra",
+                 emails=("j.park@quickclaims.example",)),
+    _idp_account("old.temp@freemail.example", active=False),
+)
+
+
+def _domains_judged(tmp_path: Path, text: str) -> dict[str, Any]:
+    items = list(register.normalize(_collect(tmp_path, text), None))  # type: ignore[arg-type]
+    resources = [r for r in items if isinstance(r, Resource)]
+    coverage = [Coverage(type="identity.account", account="northbridge.okta.com",
+                         region="global", source="x.json")]
+    inventory = vendors.attach(Inventory.of([*resources, *IDP_ACCOUNTS], coverage,
+                                            groups={"identity.account": IDP_ACCOUNTS}))
+    rule = load_policy_set().by_id()["idp-account-domain-registered"]
+    evaluation = evaluate_all([rule], inventory, now=NOW, settings=Settings())
+    return {r.resource_name: r for r in evaluation.results}
+
+
+def test_accounts_on_a_domain_nobody_registered_are_found(tmp_path: Path) -> None:
+    text = "own_domains: [northbridge-health.example]\n" + REGISTER.replace(
+        "    idp_groups: [Meridian-Agents]\n",
+        "    idp_groups: [Meridian-Agents]\n    idp_domains: [meridian-cs.example]\n")
+    results = _domains_judged(tmp_path, text)
+    own = results["dana.reyes@northbridge-health.example"]
+    assert own.status is Status.PASS and "one of the organisation's own domains" in own.message
+    agent = results["ana.cruz@agents.meridian-cs.example"]
+    assert agent.status is Status.PASS
+    assert "agents.meridian-cs.example, a domain of vendor Meridian Contact Services" in \
+        agent.message
+    guest = results["j.park_quickclaims.example#EXT#@northbridge.onmicrosoft.com"]
+    assert guest.status is Status.FAIL
+    assert "signs in with quickclaims.example, which is neither" in guest.message
+    # the proof: the address it signs in with and the register's domains
+    assert {r.pointer for r in guest.records} >= {"/response/body/0/profile/email",
+                                                   "/response/register/own_domains"}
+    assert "old.temp@freemail.example" not in results  # disabled: grants nothing
+
+
+def test_without_own_domains_an_unregistered_domain_is_unknown(tmp_path: Path) -> None:
+    text = REGISTER.replace("    idp_groups: [Meridian-Agents]\n",
+                            "    idp_groups: [Meridian-Agents]\n"
+                            "    idp_domains: [meridian-cs.example]\n")
+    results = _domains_judged(tmp_path, text)
+    assert results["ana.cruz@agents.meridian-cs.example"].status is Status.PASS
+    # two accounts share the missing fact: one ERROR names it and both accounts
+    [unknown] = [r for r in results.values() if r.status is Status.ERROR]
+    assert "register lists no own_domains" in unknown.message
+    assert "dana.reyes@northbridge-health.example" in unknown.message
+    assert not [r for r in results.values() if r.status is Status.FAIL]

@@ -31,7 +31,7 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "workspaces": ("aws.workspaces.directory", "aws.workspaces.workspace",
                    "aws.workspaces.pool", "aws.workspaces.ip_group"),
     "workspaces-web": ("aws.workspaces_web.portal",),
-    "appstream": ("aws.appstream.stack", "aws.appstream.fleet"),
+    "appstream": ("aws.appstream.stack", "aws.appstream.fleet", "aws.appstream.image_builder"),
 }
 
 

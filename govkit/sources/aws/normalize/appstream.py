@@ -1,13 +1,14 @@
-"""AppStream 2.0 stacks and fleets, as DescribeStacks and DescribeFleets answer them, with what
-the per-resource calls add: each stack's fleets, its user-pool users and its tags, and each
-fleet's tags.
+"""AppStream 2.0 stacks, fleets and image builders, as DescribeStacks, DescribeFleets and
+DescribeImageBuilders answer them, with what the per-resource calls add: each stack's fleets,
+its user-pool users and its tags, and each fleet's and image builder's tags.
 
 A stack's ``UserSettings`` holds only the actions someone set; AppStream enables an action left
 out, so ``EffectiveUserSettings`` gives the permission in force for each action that moves data
-between the session and the user's device (missing: ENABLED). A listed stack or fleet whose
-follow-up call failed, or was never made, has that attribute failed with the call, never an
-empty default. The glass-window view of a stack and its fleet is built from these resources in
-govkit.vdi.appstream.
+between the session and the user's device (missing: ENABLED). A listed stack, fleet or image
+builder whose follow-up call failed, or was never made, has that attribute failed with the
+call, never an empty default; a listing that failed leaves its resource type's coverage in that
+account and region failed with the call. The glass-window view of a stack and its fleet is
+built from these resources in govkit.vdi.appstream.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from govkit.snapshot import CallRecord, Snapshot
 SERVICE = "appstream"
 STACK = "aws.appstream.stack"
 FLEET = "aws.appstream.fleet"
+IMAGE_BUILDER = "aws.appstream.image_builder"
 # the actions that move data between the session and the user's device
 DATA_ACTIONS = ("CLIPBOARD_COPY_TO_LOCAL_DEVICE", "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
                 "FILE_DOWNLOAD", "FILE_UPLOAD", "PRINTING_TO_LOCAL_DEVICE")
@@ -41,6 +43,12 @@ FLEET_FIELDS = ("DisplayName", "Description", "CreatedTime", "State", "FleetType
                 "DomainJoinInfo", "IamRoleArn", "DisableIMDSV1", "MaxConcurrentSessions",
                 "MaxSessionsPerInstance", "SessionScriptS3Location")
 FLEET_LISTS = ("UsbDeviceFilterStrings", "FleetErrors")
+IMAGE_BUILDER_FIELDS = ("DisplayName", "Description", "CreatedTime", "State",
+                        "StateChangeReason", "InstanceType", "Platform", "ImageArn",
+                        "EnableDefaultInternetAccess", "VpcConfig", "DomainJoinInfo",
+                        "NetworkAccessConfiguration", "IamRoleArn", "AppstreamAgentVersion",
+                        "DisableIMDSV1")
+IMAGE_BUILDER_LISTS = ("AccessEndpoints", "ImageBuilderErrors")
 
 Pages = Mapping[tuple[str, str], Sequence[CallRecord]]
 
@@ -61,6 +69,11 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         for page in fleets:
             for index, fleet in enumerate(page.response.get("Fleets") or []):
                 yield _fleet(fleet, (page, index), account, tags)
+        builders = records.of("DescribeImageBuilders")
+        yield from listing_coverage(builders, IMAGE_BUILDER)
+        for page in builders:
+            for index, builder in enumerate(page.response.get("ImageBuilders") or []):
+                yield _image_builder(builder, (page, index), account, tags)
 
 
 def _pages_by(records: Sequence[CallRecord], param: str) -> Pages:
@@ -151,4 +164,15 @@ def _fleet(fleet: Mapping[str, Any], listed: tuple[CallRecord, int], account: st
     builder = _builder(fleet, listed, "Fleets", FLEET, account, FLEET_FIELDS, FLEET_LISTS)
     _set_tags(builder, fleet["Arn"], tags, unread(
         page, f"the tags of fleet {fleet['Name']} were not read", "Fleets", index))
+    return builder.build()
+
+
+def _image_builder(image_builder: Mapping[str, Any], listed: tuple[CallRecord, int],
+                   account: str, tags: Mapping[Any, CallRecord]) -> Resource:
+    page, index = listed
+    builder = _builder(image_builder, listed, "ImageBuilders", IMAGE_BUILDER, account,
+                       IMAGE_BUILDER_FIELDS, IMAGE_BUILDER_LISTS)
+    _set_tags(builder, image_builder["Arn"], tags, unread(
+        page, f"the tags of image builder {image_builder['Name']} were not read",
+        "ImageBuilders", index))
     return builder.build()

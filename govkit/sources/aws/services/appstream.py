@@ -1,9 +1,10 @@
 """AppStream 2.0: stacks (user settings, storage connectors), fleets (session limits, USB
-redirection), which fleet serves each stack, the user-pool users entitled to each stack, and
-the tags of both.
+redirection), image builders (internet access), which fleet serves each stack, the user-pool
+users entitled to each stack, and the tags of all three.
 
 Per stack: ListAssociatedFleets, DescribeUserStackAssociations (user pool; SAML users are not
-associated with stacks in AppStream) and ListTagsForResource; per fleet: ListTagsForResource.
+associated with stacks in AppStream) and ListTagsForResource; per fleet and per image builder:
+ListTagsForResource.
 Each runs as its own task, so they spread over the pool with every other service's calls.
 """
 
@@ -18,7 +19,7 @@ SERVICE = "appstream"
 
 
 def collect(scope: ServiceScope) -> Iterable[Task]:
-    return [lambda: _stacks(scope), lambda: _fleets(scope)]
+    return [lambda: _stacks(scope), lambda: _fleets(scope), lambda: _image_builders(scope)]
 
 
 def _stacks(scope: ServiceScope) -> Iterable[Task]:
@@ -42,6 +43,16 @@ def _fleets(scope: ServiceScope) -> Iterable[Task]:
             break
         tasks += [_task(scope, "list_tags_for_resource", ResourceArn=fleet["Arn"])
                   for fleet in page.response.get("Fleets") or []]
+    return tasks
+
+
+def _image_builders(scope: ServiceScope) -> Iterable[Task]:
+    tasks: list[Task] = []
+    for page in scope.caller(SERVICE).pages("describe_image_builders"):
+        if not page.ok:
+            break
+        tasks += [_task(scope, "list_tags_for_resource", ResourceArn=builder["Arn"])
+                  for builder in page.response.get("ImageBuilders") or []]
     return tasks
 
 
