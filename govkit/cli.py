@@ -27,6 +27,8 @@ from govkit.bundle.verify import KeyVerifier, verify_run
 from govkit.cli_bundle import (
     KmsOpt, PassEnvOpt, SignKeyOpt, SigstoreOpt, StagingOpt, make_signer, print_report,
     register)
+from govkit.cli_diff import register as register_diff
+from govkit.cli_report import register as register_report
 from govkit.cli_show import register as register_show
 from govkit.checks.interface import period_bounds
 from govkit.config import AwsSection, load_config
@@ -37,7 +39,7 @@ from govkit.policy.model import Severity
 from govkit.policy.yamlfile import parse_value
 from govkit.report.terminal import print_summary
 from govkit.results import exit_code_for
-from govkit.run import Run, RunOptions, evaluate_run, results_document, scan
+from govkit.run import Run, RunOptions, results_document, scan
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Audit governed PHI access by outsourced support teams.")
@@ -45,6 +47,8 @@ policies_app = typer.Typer(no_args_is_help=True, help="List, validate and test p
 app.add_typer(policies_app, name="policies")
 register(app)
 register_show(app)
+register_report(app)
+register_diff(app)
 
 
 
@@ -241,15 +245,6 @@ def scan_command(
     with _progress_callback() as advance:
         run = scan(request, options, advance)
     raise typer.Exit(_report(run, output, fail_on))
-
-
-@app.command("report")
-def report_command(run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
-                   output: FormatOpt = "table", fail_on: FailOnOpt = "low") -> None:
-    """Print the summary of an existing run directory (re-evaluated from its own files)."""
-    _check_format(output)
-    manifest, evaluation = evaluate_run(run_dir)
-    raise typer.Exit(_report(Run(run_dir, manifest, evaluation), output, fail_on))
 
 
 @app.command("demo")

@@ -100,7 +100,7 @@ def bundle_push(
                     f"locked ({report.mode}) until {report.retain_until}", highlight=False)
 
 
-def _verifier(key: Path | None, identity: str | None, issuer: str | None,
+def verifier_from(key: Path | None, identity: str | None, issuer: str | None,
               trusted_root: Path | None, staging: bool) -> SignatureVerifier:
     if key is not None and (identity or issuer):
         raise UsageError("give either --key or --identity/--issuer")
@@ -134,7 +134,7 @@ def verify_command(
         help="Re-evaluate the stored policies on the stored snapshot and compare.")] = False,
 ) -> None:
     """Verify a bundle offline: signature, types, files against subjects, manifest (replay)."""
-    verifier = _verifier(key, identity, issuer, trusted_root, staging)
+    verifier = verifier_from(key, identity, issuer, trusted_root, staging)
     report = verify_bundle(bundle, verifier, replay=replay)
     print_report(Console(), report, str(bundle))
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FAILURES)

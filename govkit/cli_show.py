@@ -11,12 +11,14 @@ import typer
 
 from govkit.errors import EXIT_OK, UsageError
 from govkit.report.show import load_finding, render_text
+from govkit.report.source import open_run
 
 FORMATS = ("text", "json")
 
 
 def show_command(
-    run_dir: Annotated[Path, typer.Argument(help="A run directory (e.g. runs/latest).")],
+    run_dir: Annotated[Path, typer.Argument(
+        help="A run directory (e.g. runs/latest) or a bundle archive (.tar.gz).")],
     result_id: Annotated[str, typer.Argument(
         help="The result's id, or a unique prefix of at least 6 characters.")],
     output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
@@ -25,11 +27,12 @@ def show_command(
     was judged on (file, JSON Pointer, the API call and the value found there)."""
     if output not in FORMATS:
         raise UsageError(f"--format must be {' or '.join(FORMATS)}, not '{output}'")
-    finding = load_finding(run_dir, result_id)
-    if output == "json":
-        sys.stdout.write(json.dumps(finding.to_json(), indent=2, sort_keys=True) + "\n")
-    else:
-        sys.stdout.write(render_text(finding))
+    with open_run(run_dir) as run:  # a bundle archive is read from a temporary copy
+        finding = load_finding(run.run_dir, result_id)
+        if output == "json":
+            sys.stdout.write(json.dumps(finding.to_json(), indent=2, sort_keys=True) + "\n")
+        else:
+            sys.stdout.write(render_text(finding))
     raise typer.Exit(EXIT_OK)
 
 

@@ -86,6 +86,22 @@ class Result:
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.rule_id, self.account, self.region, self.resource_id)
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Result:
+        """A result as results.json holds it (the inverse of ``to_json``)."""
+        return cls(
+            id=str(data["id"]), rule_id=str(data["rule_id"]), status=Status(data["status"]),
+            severity=Severity.parse(str(data["severity"])),
+            resource_id=str(data["resource_id"]), resource_type=str(data["resource_type"]),
+            resource_name=str(data.get("resource_name") or ""), account=str(data["account"]),
+            region=str(data["region"]), controls=tuple(data.get("controls") or ()),
+            message=str(data["message"]), evidence=tuple(data.get("evidence") or ()),
+            records=tuple(RecordRef(str(r["attribute"]), str(r["file"]),
+                                    str(r.get("pointer", "")), r.get("row"))
+                          for r in data.get("records") or ()),
+            failure=data.get("failure"), exception=data.get("exception"),
+            facts=data.get("facts"))
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": self.id, "rule_id": self.rule_id, "status": self.status.value,
@@ -134,6 +150,16 @@ class Evaluation:
     def worst_failures(self, limit: int) -> list[Result]:
         failed = [r for r in self.results if r.status is Status.FAIL]
         return sorted(failed, key=lambda r: (-r.severity, r.sort_key()))[:limit]
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> Evaluation:
+        """The evaluation a results document records (the inverse of ``to_json``)."""
+        exceptions = document.get("exceptions") or {}
+        return cls(results=tuple(Result.from_json(r) for r in document["results"]),
+                   expired_exceptions=tuple(exceptions.get("expired") or ()),
+                   unused_exceptions=tuple(exceptions.get("unused") or ()),
+                   rules=dict(document.get("rules") or {}),
+                   failed_calls=tuple(document.get("failed_calls") or ()))
 
     def to_json(self, *, run_id: str, evaluated_at: str) -> dict[str, Any]:
         return {

@@ -79,7 +79,8 @@ def test_a_throttled_identity_call_says_throttled_not_credentials(proxy: FaultPr
 def test_report_of_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "results.json").write_text("{}")
     process = govkit("report", "results.json", endpoint_url="http://127.0.0.1:9", cwd=tmp_path)
-    assert_refused(process, 2, "results.json", "not a run directory")
+    assert_refused(process, 2, "results.json",
+                   "neither a run directory nor a .tar.gz bundle archive")
 
 
 def test_report_of_a_missing_folder_is_refused(tmp_path: Path) -> None:

@@ -67,6 +67,10 @@ def review_rows(people: DemoPeople, tenant: GraphTenant) -> list[list[str]]:
 
 
 CITRIX_EXPORT = "citrix-nbh-daas.json"
+# the AVD session hosts' Group Policy time limits, as the documented PowerShell command prints
+# them on each host: hp-meridian-agents' two hosts are within the vdi-* rules' defaults; the
+# billing pool's host has no idle limit (MaxIdleTime not set)
+AVD_SESSION_HOSTS = "avd-session-hosts.json"
 
 
 @dataclass(frozen=True)
@@ -117,8 +121,9 @@ def identity_side(out: Path, now: dt.datetime) -> Iterator[IdentitySide]:
     people = write_people(out / "inputs", now)
     write_register(out / "inputs", now)
     # the Citrix DaaS policies and delivery groups, as the documented export script saves them
-    (out / "inputs" / CITRIX_EXPORT).write_bytes(
-        resources.files("govkit.demo").joinpath("data", CITRIX_EXPORT).read_bytes())
+    for name in (CITRIX_EXPORT, AVD_SESSION_HOSTS):
+        (out / "inputs" / name).write_bytes(
+            resources.files("govkit.demo").joinpath("data", name).read_bytes())
     tenant = graph_tenant(people.timeline)
     (out / "inputs" / f"access-review-{people.period.name}.csv").write_text(
         write_csv(review_rows(people, tenant)), encoding="utf-8")
@@ -130,8 +135,8 @@ def identity_side(out: Path, now: dt.datetime) -> Iterator[IdentitySide]:
         stack.enter_context(graph)
         arm = stack.enter_context(serving_demo_tenant())
         path = out / "inputs" / "govkit.yaml"
-        path.write_text(_config_text(people, okta.url, graph.url, arm.section()),
-                        encoding="utf-8")
+        avd = {**arm.section(), "session_hosts": AVD_SESSION_HOSTS}
+        path.write_text(_config_text(people, okta.url, graph.url, avd), encoding="utf-8")
         stack.enter_context(environment({OKTA_TOKEN_ENV: OKTA_TOKEN,
                                          ENTRA_SECRET_ENV: GRAPH_SECRET, **arm.environ()}))
         yield IdentitySide(load_config(path), path, people)

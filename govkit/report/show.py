@@ -113,7 +113,7 @@ def load_finding(run_dir: Path, wanted: str) -> Finding:
     """The result of ``run_dir`` whose id is ``wanted`` (or starts with it: at least six
     characters, matching one result only), with every record it names resolved."""
     manifest = read_manifest(run_dir)
-    document = _results_document(run_dir, manifest)
+    document = results_document(run_dir, manifest)
     result = find_result(document["results"], wanted, run_dir)
     rules = document.get("rules")
     rule = (rules.get(result.get("rule_id")) if isinstance(rules, Mapping) else None) or {}
@@ -122,7 +122,7 @@ def load_finding(run_dir: Path, wanted: str) -> Finding:
                    rule=rule, records=records)
 
 
-def _results_document(run_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
+def results_document(run_dir: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
     path = run_dir / RESULTS
     if not path.is_file():
         raise InputError(str(run_dir), f"not a complete run directory: it has no {RESULTS}")

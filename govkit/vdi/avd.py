@@ -23,9 +23,21 @@ Session time limits are not host pool settings in ARM: the HostPool resource
 (Microsoft.DesktopVirtualization 2024-04-03) has no idle, disconnect or session time limit
 field (its ``maxSessionLimit`` is the number of concurrent sessions per session host). AVD sets
 them in session-host Group Policy ("Set time limit for active but idle Remote Desktop Services
-sessions", ...), which govkit does not read, so IdleTimeout, DisconnectTimeout and MaxSession
-are "no limit known": rules on them FAIL saying so. The same Group Policy can also restrict
-redirection further than the host pool does; govkit judges the host pool alone.
+sessions", ...), REG_DWORD values in milliseconds which the session-host export gives
+(govkit.sources.avd.sessionhosts, the ``session_hosts`` key of the avd section):
+
+``IdleTimeout``   ``MaxIdleTime``
+``DisconnectTimeout``  ``MaxDisconnectionTime``
+``MaxSession``    ``MaxConnectionTime``
+
+each the weakest of the host pool's session hosts, since an agent may land on any of them: a
+host where the value is not set (or 0) means no limit, which beats any number; else the
+longest. Milliseconds become minutes, a partial minute rounded up so that a limit is never
+understated; the setting names the value and the host, and the attribute points at that host's
+value in the export. Without the export, or when it lists no session host of the pool, or when
+a host's value is not a whole number of milliseconds, the limit is unknown: rules on it are
+ERROR saying why, never PASS or FAIL. The same Group Policy can also restrict redirection
+further than the host pool does; govkit judges the host pool alone.
 """
 
 from __future__ import annotations
@@ -38,8 +50,11 @@ from govkit.vdi.window import LIMITS, Channel, Limit, fail_all, put, window
 
 HOST_POOL = "azure.avd.host_pool"
 TYPES = (HOST_POOL,)
-NO_TIME_LIMITS = ("not set in the host pool: AVD sets session time limits in session-host "
-                  "Group Policy, which govkit does not read")
+# window limit -> the session-host registry value that sets it, and what "no limit" means
+_LIMITS = {"IdleTimeout": ("MaxIdleTime", "no idle time limit"),
+           "DisconnectTimeout": ("MaxDisconnectionTime", "no limit on disconnected sessions"),
+           "MaxSession": ("MaxConnectionTime", "no session length limit")}
+_REGISTRY_KEY = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services"
 _CLIPBOARD = "; RDP has one clipboard switch for both directions"
 _FILES = ("files move to and from the agent's device through redirected drives (AVD has no "
           "separate file transfer switch): ")
@@ -74,7 +89,7 @@ def _window(pool: Resource) -> Resource:
     whole = pool.sources.get("Name") or pool.sources.get("Subscription", ())
     put(builder, "StorageConnectors", [], whole)
     for key in LIMITS:
-        put(builder, key, Limit(None, NO_TIME_LIMITS), whole)
+        _limit(builder, pool, key)
     _entitlements(builder, pool)
     return builder.build()
 
@@ -94,6 +109,49 @@ def _channel(builder: ResourceBuilder, pool: Resource, key: str, attributes: Seq
                               explicit=all(r["Explicit"] for r in readings),
                               setting=before + "; ".join(r["Setting"] for r in readings) + after),
         refs)
+
+
+def _limit(builder: ResourceBuilder, pool: Resource, key: str) -> None:
+    """Window limit ``key`` from the weakest of the pool's session hosts."""
+    value_name, unlimited = _LIMITS[key]
+    failed = pool.failures.get(value_name)
+    if failed is None and not pool.attributes.get(value_name):  # a host pool built elsewhere
+        failed = _absent(pool, value_name, "ReadSessionHostPolicies")
+    if failed is not None:
+        fail_all(builder, [key], failed)
+        return
+    readings: list[Mapping[str, Any]] = list(pool.attributes[value_name])
+    refs = pool.sources.get(value_name, ())
+    # no limit (not set, or 0) beats any number; else the longest; the first host of equals
+    weakest = max(range(len(readings)), key=lambda i: (
+        not readings[i]["Milliseconds"], readings[i]["Milliseconds"] or 0, -i))
+    host, ms = readings[weakest]["SessionHost"], readings[weakest]["Milliseconds"]
+    where = f"on session host {host} under {_REGISTRY_KEY}"
+    if len(readings) > 1:
+        where += (f", the longest of the host pool's {len(readings)} session hosts" if ms
+                  else f", one of the host pool's {len(readings)} session hosts")
+    source = (refs[weakest],) if len(refs) == len(readings) else refs
+    if not ms:
+        state = "not set" if ms is None else "0"
+        put(builder, key, Limit(None, f"{value_name} is {state} {where}: {unlimited}"), source)
+        return
+    minutes = -(-ms // 60000)  # a partial minute counts as a whole one
+    exact = _duration(ms) if ms % 60000 else _plural(minutes, "minute")
+    if ms % 60000:
+        exact += f", counted as {_plural(minutes, 'minute')}"
+    put(builder, key, Limit(minutes, f"{value_name} is {ms} ms ({exact}) {where}"), source)
+
+
+def _duration(ms: int) -> str:
+    """``ms`` in minutes and seconds, exactly: "15 minutes 30 seconds", "0.5 seconds"."""
+    minutes, rest = divmod(ms, 60000)
+    seconds = f"{rest // 1000}.{rest % 1000:03d}".rstrip("0").rstrip(".")
+    return " ".join([*([_plural(minutes, "minute")] if minutes else []),
+                     f"{seconds} second{'' if seconds == '1' else 's'}"])
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _absent(pool: Resource, attribute: str, operation: str) -> CallFailure:

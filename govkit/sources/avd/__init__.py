@@ -29,6 +29,30 @@ Or, from files the Azure CLI printed (``-o json``), relative to the configuratio
       role_assignments: avd/assignments.json    # az role assignment list --all
       subscription_ids: [...]                   # optional: subscriptions with none
 
+Session time limits are not in ARM at all: AVD sets them in each session host's Group Policy,
+REG_DWORD values in milliseconds under ``HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\
+Terminal Services`` (``MaxIdleTime``, ``MaxDisconnectionTime``, ``MaxConnectionTime``; absent or
+0: no limit). Give them, live or with ``export``, as a file relative to the configuration file::
+
+    avd:
+      session_hosts: avd/session-hosts.json     # optional, either mode
+
+a JSON array, one object per session host, as this PowerShell command prints it on each
+session host (or through ``az vm run-command invoke --command-id RunPowerShellScript``), the
+outputs joined into one array (docs/sources/avd-session-hosts.md gives it as one line, and
+how to run it on every session host of a host pool)::
+
+    $key = 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services'
+    [pscustomobject]@{hostPool='<host pool name>'; sessionHost=$env:COMPUTERNAME
+      policy=(Get-ItemProperty $key -ErrorAction SilentlyContinue |
+              Select-Object MaxIdleTime,MaxDisconnectionTime,MaxConnectionTime)} | ConvertTo-Json
+
+that is ``[{"hostPool": "hp-meridian-agents", "sessionHost": "AVD-MER-0", "policy":
+{"MaxIdleTime": 900000, "MaxDisconnectionTime": 3600000, "MaxConnectionTime": 28800000}},
+...]`` (``policy`` null: the key does not exist, no limit is set). A host pool's limits are
+the weakest of its session hosts' (govkit.vdi.avd). Without the file, or for a host pool it
+lists no session host of, they are ERROR saying so (govkit.sources.avd.sessionhosts).
+
 Resource types: ``azure.avd.host_pool`` and ``azure.avd.application_group``
 (govkit.sources.avd.hostpool and .groups); custom RDP properties are parsed by
 govkit.sources.avd.rdp.
@@ -48,6 +72,7 @@ from govkit.sources.avd.collect import collect_live
 from govkit.sources.avd.export import record_export
 from govkit.sources.avd.normalize import RESOURCE_TYPES, normalize
 from govkit.sources.avd.queries import SERVICE
+from govkit.sources.avd.sessionhosts import record_session_hosts
 from govkit.sources.avd.settings import AvdSettings, settings_from
 from govkit.sources.interface import CollectWindow
 
@@ -60,13 +85,18 @@ __all__ = ["RESOURCE_TYPES", "SCHEMA_FILE", "AvdSettings", "collect", "normalize
 def collect(settings: AvdSettings, writer: SnapshotWriter, window: CollectWindow, *,
             sleep: Callable[[float], None] = time.sleep,
             transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
-    """Record the subscriptions (live, or their export) into ``writer``; the manifest's
-    sources entry. Host pool settings are current state: ``window`` bounds nothing here."""
+    """Record the subscriptions (live, or their export) and the session-host export into
+    ``writer``; the manifest's sources entry. Host pool settings are current state: ``window``
+    bounds nothing here."""
     entry: dict[str, Any] = {"type": SERVICE, "tenant": settings.tenant_id}
+    hosts = 0
+    if settings.session_hosts_file is not None:  # checked first: a bad file stops the scan
+        hosts = record_session_hosts(settings.session_hosts_file, writer, settings.tenant_id)
+        entry["session_hosts"] = settings.session_hosts_file.name
     if settings.export_file is not None:
         calls, subscriptions = record_export(settings, writer)
         entry["export"] = settings.export_file.name
     else:
         calls = collect_live(settings, writer, sleep=sleep, transport=transport)
         subscriptions = list(settings.subscription_ids)
-    return {**entry, "subscriptions": subscriptions, "api_calls": calls}
+    return {**entry, "subscriptions": subscriptions, "api_calls": calls + hosts}

@@ -20,6 +20,11 @@ all fails its attribute, NotCollected):
 ``ApplicationGroups``  names of the application groups publishing it
 ``Assignments``    ``{PrincipalId, PrincipalType, DisplayName, ApplicationGroup}`` over them
 ``Tags``           the Azure tags (an item without ``tags`` has none)
+``SessionHosts``   the session hosts the session-host export lists for it
+``MaxIdleTime``, ``MaxDisconnectionTime``, ``MaxConnectionTime``  the session hosts' Group
+                  Policy time limits, one ``{SessionHost, Milliseconds}`` per host (None: not
+                  set), from the session-host export (govkit.sources.avd.sessionhosts); failed
+                  when it was not given or lists no host of the pool
 
 The redirection settings here are the host pool's; session-host Group Policy can restrict
 them further (the most restrictive wins), which govkit does not read.
@@ -36,6 +41,7 @@ from govkit.sources.avd import queries as q
 from govkit.sources.avd import rdp
 from govkit.sources.avd.groups import (
     Groups, arm_common, at, field_path, field_value, not_collected)
+from govkit.sources.avd.sessionhosts import SessionHosts, set_limits
 
 HOST_POOL = "azure.avd.host_pool"
 ARM_FIELDS = {"HostPoolType": "hostPoolType", "PreferredAppGroupType": "preferredAppGroupType",
@@ -46,7 +52,10 @@ RDP_KEYS = ("CustomRdpProperty", "RdpProperties", "RdpMalformed",
             *(r.attribute for r in rdp.REDIRECTIONS))
 
 
-def host_pool(item: Mapping[str, Any], ref: Ref, subscription: str, groups: Groups) -> Resource:
+def host_pool(item: Mapping[str, Any], ref: Ref, subscription: str, groups: Groups,
+              hosts: SessionHosts | None = None) -> Resource:
+    """The host pool ``item`` (at ``ref``); ``hosts``: the recorded session-host export (None:
+    not given)."""
     pool_id = str(item["id"])
     parsed = q.parse_id(pool_id, "hostPools")
     name = str(item.get("name") or (parsed[2] if parsed else pool_id))
@@ -61,6 +70,7 @@ def host_pool(item: Mapping[str, Any], ref: Ref, subscription: str, groups: Grou
             builder.set(key, field_value(item, prop), at(ref, *path))
     _rdp_properties(builder, item, ref, name)
     _published(builder, groups, pool_id)
+    set_limits(builder, pool_id, name, ref, hosts)
     return builder.build()
 
 

@@ -32,9 +32,16 @@ class Records:
             self.by_account[entry.account][entry.operation].append(snapshot.load(entry))
 
     def subscriptions(self) -> list[str]:
-        """Accounts that hold ARM listings (the sign-in record's account is the tenant)."""
+        """Accounts that hold ARM listings (the account of the sign-in record and of the
+        session-host export is the tenant)."""
         return sorted(account for account, operations in self.by_account.items()
-                      if set(operations) - {q.ACQUIRE_TOKEN})
+                      if set(operations) - {q.ACQUIRE_TOKEN, q.READ_SESSION_HOST_POLICIES})
+
+    def session_hosts(self) -> CallRecord | None:
+        """The recorded session-host export, or None when none was given."""
+        found = [record for operations in self.by_account.values()
+                 for record in operations.get(q.READ_SESSION_HOST_POLICIES, [])]
+        return found[-1] if found else None
 
     def listings(self, subscription: str, operation: str) -> list[Listing]:
         return listings(self.by_account.get(subscription, {}).get(operation, []), ARM)

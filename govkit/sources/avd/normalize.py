@@ -10,7 +10,9 @@ Per subscription (the account of its resources; the region of each is its locati
 - the application group listing failed: the ``azure.avd.application_group`` coverage fails,
   and so do ApplicationGroups and Assignments of every host pool there;
 - a role assignment listing failed: Assignments of the application groups it covers, and of
-  their host pools, fail.
+  their host pools, fail;
+- no session-host export was recorded, or it lists no session host of a host pool: that host
+  pool's SessionHosts and session time limits fail (govkit.sources.avd.sessionhosts).
 
 Resource types: ``azure.avd.host_pool`` (govkit.sources.avd.hostpool) and
 ``azure.avd.application_group`` (govkit.sources.avd.groups).
@@ -27,6 +29,7 @@ from govkit.sources.avd.groups import (
     APPLICATION_GROUP, application_groups, groups_of, not_collected)
 from govkit.sources.avd.hostpool import HOST_POOL, host_pool
 from govkit.sources.avd.listings import Records
+from govkit.sources.avd.sessionhosts import SessionHosts
 from govkit.sources.linked_pages import Listing, failure_of
 from govkit.sources.interface import NormalizeContext
 
@@ -44,11 +47,13 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         for resource_type in RESOURCE_TYPES:
             yield Coverage(type=resource_type, account=subscription, region=GLOBAL_REGION,
                            failure=failure, source=failure.file or None)
+    hosts = SessionHosts(records.session_hosts())
     for subscription in listed:
-        yield from _subscription(records, subscription)
+        yield from _subscription(records, subscription, hosts)
 
 
-def _subscription(records: Records, subscription: str) -> Iterator[Resource | Coverage]:
+def _subscription(records: Records, subscription: str,
+                  hosts: SessionHosts) -> Iterator[Resource | Coverage]:
     groups = groups_of(records, subscription)
     yield from application_groups(groups, subscription)
     found = records.listings(subscription, q.LIST_HOST_POOLS)
@@ -59,7 +64,7 @@ def _subscription(records: Records, subscription: str) -> Iterator[Resource | Co
     if failure is not None or listing is None:
         return
     for item, ref in listing.items():
-        yield host_pool(item, ref, subscription, groups)
+        yield host_pool(item, ref, subscription, groups, hosts)
 
 
 def _unusable(listing: Listing | None, subscription: str) -> CallFailure | None:

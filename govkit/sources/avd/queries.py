@@ -31,6 +31,8 @@ ACQUIRE_TOKEN = "AcquireToken"
 LIST_HOST_POOLS = "ListHostPools"
 LIST_APPLICATION_GROUPS = "ListApplicationGroups"
 LIST_ROLE_ASSIGNMENTS = "ListRoleAssignments"
+# not an ARM request: the session hosts' Group Policy export (govkit.sources.avd.sessionhosts)
+READ_SESSION_HOST_POLICIES = "ReadSessionHostPolicies"
 ASSIGNMENTS_SUFFIX = "/providers/Microsoft.Authorization/roleAssignments"
 
 _ARM_ID = re.compile(r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[^/]+)"

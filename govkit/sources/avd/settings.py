@@ -39,6 +39,9 @@ class AvdSettings:
     export_file: Path | None = None
     application_groups_file: Path | None = None
     role_assignments_file: Path | None = None
+    # the session hosts' Group Policy time limits (govkit.sources.avd.sessionhosts), live or
+    # export alike: ARM does not show a session host's registry
+    session_hosts_file: Path | None = None
 
     def sign_in(self) -> EntraSettings:
         """The Entra settings the token provider signs in with: the same app and credential,
@@ -54,6 +57,8 @@ def settings_from(section: Mapping[str, Any], *, resolve: Callable[[str], Path],
     """The settings a validated ``avd`` section describes; :class:`ConfigProblem` when an
     environment variable it names is unset or empty, or a file it names is missing."""
     common: dict[str, Any] = {
+        "session_hosts_file": _file(resolve, section, "session_hosts")
+        if "session_hosts" in section else None,
         "authority_url": str(section.get("authority_url") or DEFAULT_AUTHORITY).rstrip("/"),
         "arm_url": str(section.get("arm_url") or DEFAULT_ARM).rstrip("/"),
         "max_attempts": int(section.get("max_attempts") or DEFAULT_MAX_ATTEMPTS),

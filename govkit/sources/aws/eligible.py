@@ -7,11 +7,11 @@ into the snapshot, with its sha256, so an auditor sees which list a finding was 
 against and a replay judges against the same one.
 
 Once the inventory is built, every AWS resource that keeps data and carries tags (only those
-can be told to hold PHI; IAM identities keep none) gains ``HipaaEligibility``: the IAM service prefix its ARN names, and the list
-entry that covers it, or why none does (the service is not listed, or is listed only for
-other engines). Those resources are also listed together as ``aws.resource``, the type the
-eligibility rule judges; whether the list is too old to trust an absence is the rule's call,
-since it depends on the evaluation time.
+can be told to hold PHI; IAM identities keep none) gains ``HipaaEligibility``: the IAM service
+prefix its ARN names, and the list entry that covers it, or why none does (the service is not
+listed, or is listed only for other engines). Those resources are also listed together as
+``aws.resource``, the type the eligibility rule judges; whether the list is too old to trust
+an absence is the rule's call, since it depends on the evaluation time.
 """
 
 from __future__ import annotations

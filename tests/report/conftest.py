@@ -1,0 +1,26 @@
+"""One full demo run (AWS, identity providers, HR and rosters, vendors, VDI) per test process,
+for the report formats to render, and the stored signed bundle for archives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from govkit.demo.run import run_demo
+from govkit.report.source import ReportInput, open_run
+
+STORED_BUNDLE = Path(__file__).resolve().parents[1] / "data" / "bundles" / "demo-2026-q4.tar.gz"
+SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
+
+
+@pytest.fixture(scope="session")
+def demo_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return run_demo(tmp_path_factory.mktemp("report-demo")).path
+
+
+@pytest.fixture(scope="session")
+def demo_report(demo_run_dir: Path) -> Iterator[ReportInput]:
+    with open_run(demo_run_dir) as report:
+        yield report
