@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/evaluate_throughput.py
 	$(BIN)/python benchmarks/bundle_throughput.py
 	$(BIN)/python benchmarks/people_scale.py
+	$(BIN)/python benchmarks/report_formats.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check govkit tests benchmarks

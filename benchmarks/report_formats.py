@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 RENDER = """
-import resource, sys, time
+import sys, time
 from pathlib import Path
 began = time.perf_counter()
 from govkit.report import formats
@@ -34,7 +34,9 @@ with open_run(Path(sys.argv[1])) as report:
     for artifact in artifacts:
         (out / artifact.name).write_bytes(artifact.data)
 elapsed = time.perf_counter() - began
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this process's own peak (ru_maxrss would carry the parent's across exec)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status")
+            if line.startswith("VmHWM:")) / 1024
 size = sum(len(a.data) for a in artifacts)
 print(f"{elapsed:.2f} {opened:.2f} {peak:.0f} {size}")
 """

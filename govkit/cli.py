@@ -27,6 +27,7 @@ from govkit.bundle.verify import KeyVerifier, verify_run
 from govkit.cli_bundle import (
     KmsOpt, PassEnvOpt, SignKeyOpt, SigstoreOpt, StagingOpt, make_signer, print_report,
     register)
+from govkit.cli_controls import register as register_controls
 from govkit.cli_diff import register as register_diff
 from govkit.cli_report import register as register_report
 from govkit.cli_show import register as register_show
@@ -45,6 +46,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Audit governed PHI access by outsourced support teams.")
 policies_app = typer.Typer(no_args_is_help=True, help="List, validate and test policies.")
 app.add_typer(policies_app, name="policies")
+register_controls(policies_app)
 register(app)
 register_show(app)
 register_report(app)
@@ -138,14 +140,31 @@ def _progress_callback() -> Iterator[Callable[[int, int], None]]:
         yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
+def _html_report(run: Run) -> str:
+    """Write the run's HTML report beside it (``<out>/reports/<run id>.html``, outside the
+    signed run directory); where it went, or why it could not be written (the run itself
+    is complete either way)."""
+    from govkit import canonical
+    from govkit.report import formats
+    from govkit.report.source import open_run
+    try:
+        with open_run(run.path) as report:
+            (artifact,) = formats.get("html").render(report, formats.Options())
+        path = run.path.parent / "reports" / artifact.name
+        canonical.write_atomic(path, artifact.data)
+    except (GovkitError, OSError) as exc:
+        return f"not written ({exc}); make it with: govkit report {run.path} --format html"
+    return str(path)
+
+
 def _report(run: Run, output: str, fail_on: str) -> int:
     threshold = _fail_on(fail_on)
+    console = err if output == "json" else out
     if output == "json":
         document = results_document(run.manifest, run.evaluation)
         sys.stdout.write(json.dumps(document, indent=2, sort_keys=True) + "\n")
-        print_summary(err, run.evaluation, run_dir=str(run.path))
-    else:
-        print_summary(out, run.evaluation, run_dir=str(run.path))
+    print_summary(console, run.evaluation, run_dir=str(run.path))
+    console.print(f"HTML report: {_html_report(run)}", highlight=False)
     return exit_code_for(run.evaluation, threshold)
 
 
@@ -175,6 +194,10 @@ def scan_command(
     exceptions: Annotated[Path | None, typer.Option(help="Exceptions file (YAML).")] = None,
     param: Annotated[list[str] | None, typer.Option(
         help="Override a rule parameter: RULE_ID.NAME=VALUE (YAML value); repeatable.")] = None,
+    policy_profile: Annotated[str | None, typer.Option(
+        "--policy-profile", help="Apply a profile: the id of one govkit ships (hipaa-nprm-2025, "
+        "the January 2025 proposed rule, not in force) or a profile file. Its rule parameters "
+        "apply under any --param; its extra controls are stored with the run.")] = None,
     phi_tag: Annotated[str | None, typer.Option(
         help="Tag marking PHI resources: KEY=VALUE[,VALUE] (default data_classification=phi).")]
     = None,
@@ -210,6 +233,16 @@ def scan_command(
     _check_format(output)
     _fail_on(fail_on)
     configured = load_config(config) if config is not None else None
+    from govkit.policy import profiles
+    chosen: profiles.Profile | None = None
+    reference, base = policy_profile, Path.cwd()  # the flag's path is from where govkit runs
+    if reference is None and configured is not None and configured.policy_profile:
+        reference, base = configured.policy_profile, configured.path.parent
+    if reference is not None:  # checked against the rules before anything is collected
+        chosen = profiles.load_profile(profiles.find_profile(reference, base=base),
+                                       loader.load_policy_set(tuple(policies or ())))
+        err.print(f"profile {chosen.id} ({chosen.title}): {chosen.status}", markup=False,
+                  highlight=False)
     aws_flags = any(v is not None for v in (profile, regions, home_region, accounts, org,
                                             role_name))
     if configured is not None and configured.aws is None and not aws_flags and \
@@ -238,6 +271,8 @@ def scan_command(
     settings = dataclasses.replace(
         _settings(param, phi_tag), credential_report_max_age_hours=credential_report_max_age,
         service_accounts=configured.service_accounts if configured else ())
+    if chosen is not None:
+        settings = profiles.apply(chosen, settings)  # explicit --param values win
     options = RunOptions(out=out_dir, policy_dirs=tuple(policies or ()), exceptions=exceptions,
                          settings=settings, evaluated_at=_evaluated_at(evaluated_at),
                          period=_period(period), signer=signer,

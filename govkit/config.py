@@ -8,9 +8,9 @@ refused with that advice. Relative paths resolve from the file's folder. Command
 override what the file says.
 
 Sections: ``aws`` (what the AWS flags give) with ``identity_center``, ``timezone``,
-``service_accounts``, and one section per source in govkit.sources.registry, each validated
-by the schema that source ships; a section govkit does not know is an unknown key, never
-silently ignored.
+``service_accounts``, ``policy_profile`` (what ``--policy-profile`` gives), and one section per
+source in govkit.sources.registry, each validated by the schema that source ships; a section
+govkit does not know is an unknown key, never silently ignored.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class Config:
     identity_center_region: str | None = None
     service_accounts: tuple[ServiceAccount, ...] = ()
     sources: tuple[tuple[SourceKind, Any], ...] = ()  # each configured source, its settings
+    policy_profile: str | None = None  # a profile id, or a file path relative to this file
 
     def resolve(self, relative: str) -> Path:
         """A path written in the file, from the file's folder."""
@@ -82,7 +83,8 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
                   service_accounts=tuple(ServiceAccount(pattern=s["pattern"], owner=s["owner"])
                                          for s in data.get("service_accounts") or []),
                   sources=tuple((kind, _source_settings(doc, kind, path, environ, zone))
-                                for kind in SOURCES if kind.section in data))
+                                for kind in SOURCES if kind.section in data),
+                  policy_profile=data.get("policy_profile"))
 
 
 def config_schema() -> dict[str, Any]:

@@ -109,11 +109,16 @@ def check_parameters(policies: PolicySet, settings: Settings) -> None:
                 raise UsageError(f"--param {rule_id}.{name}: {problem}")
 
 
-def _copy_policies(run_dir: Path, policies: PolicySet, exceptions: Path | None) -> None:
+def _copy_policies(run_dir: Path, policies: PolicySet, exceptions: Path | None,
+                   settings: Settings) -> None:
+    from govkit.policy import profiles
     for rule in policies.rules:
         canonical.write_atomic(run_dir / RULES_DIR / rule.area / f"{rule.id}.yaml", rule.text)
     catalogue = Path(policies.catalogue.path)
     canonical.write_atomic(run_dir / CONTROLS_DIR / catalogue.name, policies.catalogue.text)
+    # A profile's file goes to policies/profiles/, not beside the catalogue: evaluation reads
+    # the first catalogue there, and reports add the profile's controls (profiles.run_catalogue).
+    profiles.store(run_dir, settings, policies)
     if exceptions is not None:
         canonical.write_atomic(run_dir / EXCEPTIONS_FILE, exceptions.read_bytes())
 
@@ -181,7 +186,7 @@ def scan(request: ScanRequest | None, options: RunOptions, progress: Progress | 
             on_collected()
         finished = dt.datetime.now(dt.timezone.utc)
         evaluated_at = options.evaluated_at or finished
-        _copy_policies(partial, policies, options.exceptions)
+        _copy_policies(partial, policies, options.exceptions, options.settings)
         manifest = _manifest(run_id, started, finished, evaluated_at,
                              options.period or period_of(evaluated_at), scope, entries,
                              options.settings, policies)
@@ -259,7 +264,8 @@ def settings_from(manifest: dict[str, Any]) -> Settings:
                     service_accounts=tuple(
                         ServiceAccount(pattern=s["pattern"], owner=s["owner"])
                         for s in stored.get("service_accounts") or []),
-                    employee_id_tag=stored.get("employee_id_tag", "employee_id"))
+                    employee_id_tag=stored.get("employee_id_tag", "employee_id"),
+                    profile=stored.get("profile"))  # absent in runs made without a profile
 
 
 def evaluate_run(run_dir: Path) -> tuple[dict[str, Any], Evaluation]:

@@ -20,6 +20,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
     ("bundle_throughput.py", ["--mib", "8", "--files", "4"], "of sha256sum"),
     ("people_scale.py", ["--hr", "300", "--okta", "300", "--iam", "150", "--page-size", "50"],
      "join + evaluation"),
+    ("report_formats.py", ["--results", "2000", "--formats", "html,csv,oscal"], "peak MiB"),
 ])
 def test_benchmark_script_runs(script: str, args: list[str], expected: str) -> None:
     process = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], check=False,

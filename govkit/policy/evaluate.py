@@ -33,6 +33,12 @@ class Settings:
     credential_report_max_age_hours: int = 4
     service_accounts: tuple[ServiceAccount, ...] = ()  # accounts no person owns, by design
     employee_id_tag: str = "employee_id"  # the IAM user tag holding the HR id
+    # The profile whose parameters ``parameters`` already includes (govkit.policy.profiles);
+    # recorded only when set, so runs made without one keep their manifest unchanged.
+    profile: str | None = None
+    # Where that profile was read from, for the copy the run keeps; not recorded (the run
+    # holds the file itself) and not compared.
+    profile_file: str | None = field(default=None, compare=False, repr=False)
 
     def is_phi(self, tags: Mapping[str, str]) -> bool:
         value = tags.get(self.phi_tag_key)
@@ -44,7 +50,8 @@ class Settings:
                 "parameters": {k: dict(v) for k, v in sorted(self.parameters.items())},
                 "credential_report_max_age_hours": self.credential_report_max_age_hours,
                 "service_accounts": [s.to_json() for s in self.service_accounts],
-                "employee_id_tag": self.employee_id_tag}
+                "employee_id_tag": self.employee_id_tag,
+                **({"profile": self.profile} if self.profile is not None else {})}
 
 
 def _failed_read(resource: Resource, fields: frozenset[str]) -> CallFailure | None:

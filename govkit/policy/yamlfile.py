@@ -305,3 +305,16 @@ def _describe(error: jsonschema.ValidationError) -> str:
         deepest = max(error.context, key=lambda e: len(e.absolute_path))
         return str(deepest.message)
     return str(error.message)
+
+
+def load_named(path: Path, schema: dict[str, Any], what: str, keys: str) -> YamlDocument:
+    """A YAML file holding one mapping, valid against ``schema``, whose ``id`` is its file
+    name (a profile, a crosswalk); ``what`` and ``keys`` word the error for anything else."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise InputError(doc.path, f"a {what} must hold one mapping ({keys})", line=1)
+    validate(doc, schema)
+    if doc.data["id"] != path.stem:
+        raise InputError(doc.path, f"{what} id '{doc.data['id']}' must match the file name "
+                         f"'{path.stem}'", line=doc.line_of(("id",)), field="id")
+    return doc

@@ -201,9 +201,12 @@ def resolve_record(run_dir: Path, record: Mapping[str, Any]) -> ResolvedRecord:
     row = record.get("row")
     csv_row = None
     if row is not None:
-        if not isinstance(row, int) or not isinstance(value, str):
-            raise InputError(where, f"row {row!r} given, but {pointer} is not CSV text")
-        csv_row = csv_line(value, row, where=f"{where}#{pointer}")
+        if not isinstance(row, int):
+            raise InputError(where, f"row {row!r} given, but a row is a line number")
+        # a line of CSV text kept whole (the IAM credential report) is shown with its header;
+        # a cell of an export read into rows (HR, rosters) keeps its line as where it was
+        if isinstance(value, str) and "\n" in value:
+            csv_row = csv_line(value, row, where=f"{where}#{pointer}")
     params = document.get("params")
     call = Call(service=str(document.get("service")), operation=str(document.get("operation")),
                 params=params if isinstance(params, dict) else {},
@@ -234,7 +237,7 @@ def resolve_pointer(document: Any, pointer: str, *, where: str = "document") -> 
     return node
 
 
-def _rows(text: str) -> Iterator[tuple[int, list[str], str]]:
+def csv_rows(text: str) -> Iterator[tuple[int, list[str], str]]:
     """Each CSV record of ``text`` with the line it starts on and its text as written."""
     lines = io.StringIO(text).readlines()  # the lines csv counts (line_num)
     reader = csv.reader(io.StringIO(text))
@@ -247,7 +250,7 @@ def _rows(text: str) -> Iterator[tuple[int, list[str], str]]:
 def csv_line(text: str, row: int, *, where: str) -> CsvRow:
     """The CSV record that starts on line ``row`` of ``text``, with the header (line 1)."""
     header: tuple[tuple[str, ...], str] | None = None
-    for start, cells, written in _rows(text):
+    for start, cells, written in csv_rows(text):
         if start == 1:
             header = (tuple(cells), written)
         if start == row and header is not None and row > 1:
@@ -270,7 +273,7 @@ def _parsed(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _pretty(value: Any, location: str) -> list[str]:
+def pretty(value: Any, location: str) -> list[str]:
     value, parsed = _parsed(value)
     lines = json.dumps(value, indent=2, ensure_ascii=False).splitlines()
     if parsed:
@@ -328,7 +331,7 @@ def render_text(finding: Finding) -> str:
             lines.append(f"    line 1 {record.csv_row.header_text}")
             lines.append(f"    line {record.csv_row.line} {record.csv_row.row_text}")
             continue
-        value = _pretty(record.value, record.location)
+        value = pretty(record.value, record.location)
         lines.append(f"    value  {value[0]}")
         lines += [f"           {line}" for line in value[1:]]
     return "\n".join(lines) + "\n"

@@ -26,7 +26,8 @@ from govkit.bundle.extract import safe_extract
 from govkit.bundle.verify import SignatureVerifier, read_attestation
 from govkit.bundle.verify_archive import verify_bundle
 from govkit.errors import InputError
-from govkit.policy.loader import Catalogue, load_catalogue
+from govkit.policy.loader import Catalogue
+from govkit.policy.profiles import run_catalogue
 from govkit.policy.yamlfile import load_yaml
 from govkit.report.stream import read_results
 from govkit.results import Evaluation, Result, validate_results
@@ -136,10 +137,9 @@ def _certificate_identity(der: bytes) -> str | None:
 
 
 def _catalogue(run_dir: Path) -> Catalogue | None:
-    """The control catalogue stored with the run's policies, if the run kept one."""
-    folder = run_dir / "policies" / "controls"
-    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-    return load_catalogue(files[0]) if files else None
+    """The control catalogue stored with the run's policies, with the controls of the policy
+    profile the run was made with, if the run kept one."""
+    return run_catalogue(run_dir)
 
 
 def _result(path: Path) -> Callable[[int, dict[str, Any]], Result]:

@@ -13,7 +13,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -306,20 +305,18 @@ def test_no_cell_starts_a_formula() -> None:
     assert neutralise("a=b") == "a=b" and neutralise("'=x") == "'=x"
 
 
-def test_a_hundred_thousand_results_render_in_linear_time() -> None:
+def test_a_large_run_keeps_every_finding_and_leaver() -> None:
+    # (render time at 100,000 results is measured by benchmarks/report_formats.py)
     results: list[Result] = []
-    for i in range(90_000):
+    for i in range(18_000):
         results.append(bucket([Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED][i % 4],
                               f"bucket-{i}", severity=Severity(i % 5)))
-    for i in range(10_000):
+    for i in range(2_000):
         results.append(leaver(i, f"Person {i}", left=f"2026-11-{i % 28 + 1:02d}T05:59:59Z"))
     report = synthetic(results, RULES)
-    started = time.perf_counter()
     made = artifacts(report, Options(sample=100, seed="big"))
-    took = time.perf_counter() - started
-    assert took < 60, f"{took:.1f} s for 100,000 results"
-    assert made["findings.csv"].data.count(b"\r\n") == 1 + 67_500 + 10_000
-    assert made["terminations.csv"].data.count(b"\r\n") == 1 + 10_000
+    assert made["findings.csv"].data.count(b"\r\n") == 1 + 13_500 + 2_000
+    assert made["terminations.csv"].data.count(b"\r\n") == 1 + 2_000
     assert made["terminations-sample.csv"].data.count(b"\r\n") == 1 + 100
 
 

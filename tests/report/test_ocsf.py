@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -259,18 +258,16 @@ def test_the_bytes_depend_on_the_run_alone(demo_run_dir: Path, demo_report: Repo
     assert first.isascii()
 
 
-def test_a_hundred_thousand_results_render_in_linear_time() -> None:
+def test_a_large_run_gives_one_valid_event_per_judged_result() -> None:
+    # (render time at 100,000 results is measured by benchmarks/report_formats.py)
     statuses = [Status.PASS, Status.FAIL, Status.ERROR, Status.WAIVED, Status.NOT_APPLICABLE]
     rules = {f"rule-{i}": rule(f"Rule {i}") for i in range(40)}
     results = [result(f"rule-{i % 40}", statuses[i % 5], f"arn:aws:s3:::bucket-{i}",
                       severity=Severity(i % 5), resource_name=f"bucket-{i}",
                       exception={"reason": "accepted", "expires": "2099-01-01"}
                       if statuses[i % 5] is Status.WAIVED else None)
-               for i in range(100_000)]
-    started = time.perf_counter()
+               for i in range(20_000)]
     artifact = render(synthetic(results, rules))
-    took = time.perf_counter() - started
-    assert artifact.data.count(b"\n") == 80_000
-    assert took < 90, f"{took:.1f} s for 100,000 results"
-    for line in artifact.data.split(b"\n")[:-1:9973]:
+    assert artifact.data.count(b"\n") == 16_000
+    for line in bytes(artifact.data).split(b"\n")[:-1:997]:
         validate(json.loads(line))

@@ -179,3 +179,18 @@ def test_pointers_follow_rfc_6901() -> None:
 def test_a_folder_that_is_not_a_run_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a run directory"):
         load_finding(tmp_path, "abcdef")
+
+
+def test_a_cell_of_an_hr_export_resolves_to_the_cell_and_its_line(demo_run_dir: Path) -> None:
+    """HR and roster records point at one cell of the rows read from the export; their row is
+    the line of the export it came from, not a line of CSV text in the record."""
+    from govkit.report.show import load_finding
+    from govkit.report.source import open_run
+
+    with open_run(demo_run_dir) as report:
+        wanted = next(r for r in report.evaluation.results
+                      if any(ref.row is not None and "/rows/" in ref.pointer
+                             for ref in r.records))
+    finding = load_finding(demo_run_dir, wanted.id)
+    cells = [r for r in finding.records if r.row is not None and "/rows/" in r.pointer]
+    assert cells and all(r.csv_row is None and isinstance(r.value, str) for r in cells)

@@ -25,7 +25,7 @@ class Artifact:
     """One file a format makes: its file name (no folder) and its bytes."""
 
     name: str
-    data: bytes
+    data: bytes | bytearray
     media_type: str = "text/plain"
 
 
@@ -45,7 +45,8 @@ class Format:
     render: Callable[[ReportInput, Options], list[Artifact]]
 
 
-NAMES: tuple[str, ...] = ("csv", "sarif", "junit", "ocsf")  # the formats, in --help order
+# the formats this build offers, in --help order
+NAMES: tuple[str, ...] = ("html", "markdown", "csv", "oscal", "sarif", "junit", "ocsf")
 
 
 class UnknownFormat(ValueError):

@@ -256,9 +256,14 @@ def events(report: ReportInput) -> Iterator[dict[str, Any]]:
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
-def encode(found: Iterable[Mapping[str, Any]]) -> bytes:
-    """JSON lines: each event on one line, keys sorted, ASCII only, a line feed after each."""
-    return "".join(_ENCODER.encode(e) + "\n" for e in found).encode("ascii")
+def encode(found: Iterable[Mapping[str, Any]]) -> bytearray:
+    """JSON lines: each event on one line, keys sorted, ASCII only, a line feed after each.
+    Appended event by event, so a large run holds its output once, not three times over."""
+    out = bytearray()
+    for event in found:
+        out += _ENCODER.encode(event).encode("ascii")
+        out += b"\n"
+    return out
 
 
 def render(report: ReportInput, options: Options) -> list[Artifact]:
