@@ -19,7 +19,8 @@ from govkit.errors import EXIT_FAILURES, EXIT_OK, UsageError
 from govkit.policy.model import Severity
 from govkit.report.diff import Change, Diff, diff
 from govkit.report.source import open_run
-from govkit.report.trend import SEVERITIES, STATUSES, Point, areas_of, by_period, point, to_csv
+from govkit.report.trend import (
+    SEVERITIES, STATUSES, Point, areas_of, by_period, point, to_csv, to_html)
 from govkit.run import MANIFEST
 
 SHOWN = 50  # changes listed per table; the JSON holds them all
@@ -108,20 +109,21 @@ def _runs(paths: list[Path]) -> list[Path]:
 def trend_command(
     runs: Annotated[list[Path], typer.Argument(
         help="Runs (directories or archives), or folders holding them.")],
-    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    output: Annotated[str, typer.Option("--format", help="table, csv, json or html.")]
+    = "table",
 ) -> None:
     """Counts by audit period (the latest run of each): results by status, failures by
     severity and by area."""
-    if output not in ("table", "csv", "json"):
-        raise UsageError(f"--format must be table, csv or json, not '{output}'")
+    if output not in ("table", "csv", "json", "html"):
+        raise UsageError(f"--format must be table, csv, json or html, not '{output}'")
     points: list[Point] = []
     for path in _runs(runs):
         with open_run(path) as report:
             points.append(point(report.period or "unknown", report.run_id,
                                 report.evaluated_at, report.evaluation))
     rows = by_period(points)
-    if output == "csv":
-        sys.stdout.buffer.write(to_csv(rows))
+    if output in ("csv", "html"):
+        sys.stdout.buffer.write(to_csv(rows) if output == "csv" else to_html(rows))
     elif output == "json":
         sys.stdout.write(json.dumps([r.to_json() for r in rows], indent=2, sort_keys=True)
                          + "\n")

@@ -118,7 +118,10 @@ def report_command(
         if key or identity or issuer else None
     options = formats.Options(sample=sample, seed=seed, fail_on=fail_on.lower())
     with open_run(run, verifier) as report:
-        artifacts = [a for name in files for a in formats.get(name).render(report, options)]
+        try:
+            artifacts = [a for name in files for a in formats.get(name).render(report, options)]
+        except ValueError as exc:  # a request the format cannot honour (a bad --seed)
+            raise UsageError(str(exc)) from None
         written = _write(artifacts, output, output_dir) if artifacts else []
         evaluation = report.evaluation
         if summaries:

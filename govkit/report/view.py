@@ -476,6 +476,16 @@ def _source_line(source: Mapping[str, Any]) -> SourceLine:
     return SourceLine(str(source.get("type", "?")), "; ".join(parts))
 
 
+def control_coverage(report: ReportInput) -> tuple[CoverageRow, ...]:
+    """Each control with the rules that evidence it and their results, counted afresh (for
+    the formats that show coverage without the rest of the view)."""
+    per_control: dict[str, Counter[str]] = defaultdict(Counter)
+    for result in report.evaluation.results:
+        for control in result.controls:
+            per_control[control][result.status.value] += 1
+    return _coverage(report, per_control)
+
+
 def _coverage(report: ReportInput,
               per_control: Mapping[str, Counter[str]]) -> tuple[CoverageRow, ...]:
     """Each control of the catalogue (or, when the run kept none, each control a result

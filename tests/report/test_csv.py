@@ -173,7 +173,8 @@ def test_the_demos_leavers_are_the_population_with_their_latencies(
 def test_the_demo_sample_can_be_drawn_again_from_the_files_alone(
         demo_report: ReportInput) -> None:
     made = artifacts(demo_report, Options(sample=3, seed="2026-Q4 walkthrough"))
-    assert list(made) == ["findings.csv", "terminations.csv", "terminations-sample.csv",
+    assert list(made) == ["findings.csv", "terminations.csv", "coverage.csv",
+                          "terminations-sample.csv",
                           "sampling.txt"]
     population = read(made["terminations.csv"], TERMINATION_COLUMNS)
     sample = read(made["terminations-sample.csv"], TERMINATION_COLUMNS)
@@ -206,7 +207,7 @@ def test_a_sample_needs_a_seed_and_a_whole_number(demo_report: ReportInput) -> N
     with pytest.raises(ValueError, match="0 or more"):
         FORMAT.render(demo_report, Options(sample=-1, seed="s"))
     assert set(artifacts(demo_report, Options(seed="only a seed"))) == {
-        "findings.csv", "terminations.csv"}
+        "findings.csv", "terminations.csv", "coverage.csv"}
 
 
 def test_a_sample_of_none_and_a_sample_of_more_than_everyone(demo_report: ReportInput) -> None:
@@ -380,3 +381,18 @@ def test_a_sample_is_the_same_in_another_process_with_another_hash_seed() -> Non
                               capture_output=True, text=True, env=env, check=True,
                               timeout=120)
         assert json.loads(done.stdout) == here
+
+
+def test_coverage_lists_every_control_with_its_rules_results_and_crosswalks(
+        demo_report: ReportInput) -> None:
+    made = artifacts(demo_report, Options())
+    rows = list(csv.DictReader(io.StringIO(made["coverage.csv"].data.decode("utf-8"))))
+    assert demo_report.catalogue is not None
+    assert [r["control_id"] for r in rows] == [c.id for c in demo_report.catalogue.controls]
+    by_id = {r["control_id"]: r for r in rows}
+    termination = by_id["164.308(a)(3)(ii)(C)"]
+    assert "offboarding-deprovisioning-latency" in termination["rules"].split(";")
+    assert int(termination["FAIL"]) > 0 and termination["state"] == "FAIL"
+    assert "PS-4" in termination["nist_800_53r5"].split(";")
+    manual = [r for r in rows if r["state"] == "MANUAL"]
+    assert manual and all(r["manual_evidence"] and not r["rules"] for r in manual)

@@ -111,3 +111,14 @@ def test_a_folder_without_runs_is_exit_2(tmp_path: Path) -> None:
     process = govkit("trend", tmp_path)
     assert process.returncode == 2 and "holds no run directory or bundle archive" in \
         process.stderr
+
+
+def test_trend_as_a_self_contained_page(scans: dict[str, Any]) -> None:
+    process = govkit("trend", scans["out"] / "q4-week1", scans["out"] / "q4-week2",
+                     "--format", "html")
+    assert process.returncode == 0, process.stderr
+    page = process.stdout
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert "default-src 'none'" in page and "http://" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "")
+    assert f"{Path(scans['second']).name} (2 run(s))" in page

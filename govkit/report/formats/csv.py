@@ -42,10 +42,13 @@ import datetime as dt
 import hashlib
 import io
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from govkit.errors import InputError
+from govkit.policy.crosswalks import load_crosswalks
 from govkit.report import sampling
+from govkit.report.view import control_coverage
 from govkit.report.formats import Artifact, Format, Options
 from govkit.report.source import ReportInput
 from govkit.results import Result, Status
@@ -53,6 +56,7 @@ from govkit.results import Result, Status
 MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
 FINDINGS = "findings.csv"
 TERMINATIONS = "terminations.csv"
+COVERAGE = "coverage.csv"
 SAMPLE = "terminations-sample.csv"
 SAMPLING = "sampling.txt"
 
@@ -251,6 +255,26 @@ def _sample(report: ReportInput, size: int, seed: str, population: bytes,
     ]
 
 
+COVERAGE_COLUMNS = ("control_id", "citation", "title", "requirement", "state", "rules",
+                    *(s.value for s in Status), "nist_800_53r5", "soc2", "manual_evidence")
+
+
+def coverage_rows(report: ReportInput) -> Iterator[list[str]]:
+    """Each control: the rules that evidence it, their results, its crosswalk ids, and for a
+    control no rule covers, the evidence to ask for (``state`` MANUAL)."""
+    try:  # a run's own catalogue may predate a control the crosswalks name: leave them out
+        walks = load_crosswalks(report.catalogue) if report.catalogue is not None else ()
+    except InputError:
+        walks = ()
+    for row in control_coverage(report):
+        ids = {w.framework: w.ids_for(row.id) for w in walks}
+        yield [neutralise(v) for v in (
+            row.id, row.citation, row.title, row.requirement, row.state, ";".join(row.rules),
+            *(str(row.counts.get(s.value, 0)) for s in Status),
+            ";".join(ids.get("nist-800-53r5", ())), ";".join(ids.get("soc2-tsc-2017", ())),
+            " ".join(row.manual_evidence.split()))]
+
+
 def render(report: ReportInput, options: Options) -> list[Artifact]:
     request: tuple[int, str] | None = None
     if options.sample is not None:  # refuse a bad request before any work
@@ -261,7 +285,9 @@ def render(report: ReportInput, options: Options) -> list[Artifact]:
     people = termination_people(report)
     population = _write(TERMINATION_COLUMNS, [row for _, rows in people for row in rows])
     artifacts = [Artifact(FINDINGS, _write(FINDING_COLUMNS, finding_rows(report)), MEDIA_TYPE),
-                 Artifact(TERMINATIONS, population, MEDIA_TYPE)]
+                 Artifact(TERMINATIONS, population, MEDIA_TYPE),
+                 Artifact(COVERAGE, _write(COVERAGE_COLUMNS, coverage_rows(report)),
+                          MEDIA_TYPE)]
     if request is not None:
         artifacts += _sample(report, *request, population, people)
     return artifacts
