@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 
 from govkit.errors import InputError
+from govkit.policy.crosswalks import load_crosswalks
 from govkit.policy.loader import builtin_dir
 from govkit.policy.model import Severity
 from govkit.report.access_removal import LATENCY, AccessRemoval, access_removal
@@ -146,6 +147,9 @@ class RuleRow:
         return sum(self.counts.values())
 
 
+FRAMEWORK_LABELS = {"nist-800-53r5": "NIST 800-53r5", "soc2-tsc-2017": "SOC 2"}
+
+
 @dataclass(frozen=True)
 class CoverageRow:
     """One control of the catalogue: the rules that evidence it and how they came out."""
@@ -157,6 +161,8 @@ class CoverageRow:
     rules: tuple[str, ...]
     manual_evidence: str
     counts: Mapping[str, int]
+    # framework -> its ids for this control ("NIST SP 800-53r5" -> ("AC-2", "PS-4"))
+    crosswalks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def state(self) -> str:
@@ -499,13 +505,20 @@ def _coverage(report: ReportInput,
         return tuple(CoverageRow(control, control, "", "", tuple(sorted(rules_of[control])),
                                  "", {s: per_control[control][s] for s in statuses})
                      for control in sorted(set(per_control) | set(rules_of)))
+    try:  # a run's own catalogue may predate a control the crosswalks name: leave them out
+        walks = load_crosswalks(report.catalogue)
+    except InputError:
+        walks = ()
     rows = []
     for control in report.catalogue.controls:
         # the run's rules only: a catalogue rule the run did not load evidences nothing here
         rules = sorted({r for r in control.rules if r in report.rules} | rules_of[control.id])
+        crosswalks = tuple((FRAMEWORK_LABELS.get(w.framework, w.framework),
+                            w.ids_for(control.id)) for w in walks if w.ids_for(control.id))
         rows.append(CoverageRow(control.id, control.citation, control.title,
                                 control.requirement, tuple(rules), control.manual_evidence,
-                                {s: per_control[control.id][s] for s in statuses}))
+                                {s: per_control[control.id][s] for s in statuses},
+                                crosswalks))
     return tuple(rows)
 
 

@@ -326,3 +326,11 @@ def test_evidence_incomplete_and_no_catalogue(demo_run_dir: Path, tmp_path: Path
     assert {f["id"] for f in errors} == {r["id"] for r in passed}
     assert all(f["failure"]["code"] == "AccessDenied" for f in errors)
     assert "none kept with the run" in text
+
+
+def test_control_coverage_shows_each_controls_crosswalk_ids(page_text: str) -> None:
+    start = page_text.index('<section id="coverage"')
+    coverage = page_text[start:page_text.index("</section>", start)]
+    row = coverage[coverage.index("164.308(a)(3)(ii)(C)"):]
+    row = row[:row.index("</tr>")]
+    assert "NIST 800-53r5: " in row and "PS-4" in row and "SOC 2: " in row
