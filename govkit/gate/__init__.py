@@ -1,0 +1,1 @@
+"""Gating changes before they are applied: readers for Terraform and OpenTofu plans."""
