@@ -57,11 +57,7 @@ def synthetic_run(demo: Path, dest: Path, count: int) -> int:
             item["resource_id"] = f"{item['resource_id']}#{number}"
             item["id"] = result_id(item["rule_id"], item["resource_id"])
         results.append(Result.from_json(item))
-    evaluation = Evaluation.from_json({**document, "results": []})
-    evaluation = Evaluation(results=tuple(results), rules=evaluation.rules,
-                            expired_exceptions=evaluation.expired_exceptions,
-                            unused_exceptions=evaluation.unused_exceptions,
-                            failed_calls=evaluation.failed_calls)
+    evaluation = Evaluation.from_json(document, results)
     out = evaluation.to_json(run_id=document["run_id"], evaluated_at=document["evaluated_at"])
     path.write_text(json.dumps(out, sort_keys=True), "utf-8")
     return len(results)

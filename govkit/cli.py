@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,6 +26,8 @@ from govkit.bundle.verify import KeyVerifier, verify_run
 from govkit.cli_bundle import (
     KmsOpt, PassEnvOpt, SignKeyOpt, SigstoreOpt, StagingOpt, make_signer, print_report,
     register)
+from govkit.cli_common import FailOnOpt, err, out
+from govkit.cli_common import fail_on as fail_on_threshold
 from govkit.cli_controls import register as register_controls
 from govkit.cli_diff import register as register_diff
 from govkit.cli_report import register as register_report
@@ -36,7 +37,6 @@ from govkit.config import AwsSection, load_config
 from govkit.errors import EXIT_FAILURES, EXIT_INPUT, EXIT_OK, GovkitError, UsageError
 from govkit.policy import cases, loader
 from govkit.policy.evaluate import Settings
-from govkit.policy.model import Severity
 from govkit.policy.yamlfile import parse_value
 from govkit.report.terminal import print_summary
 from govkit.results import exit_code_for
@@ -54,34 +54,13 @@ register_diff(app)
 
 
 
-def _console(stderr: bool) -> Console:
-    """Rich console; when output is piped or captured, wide enough for the findings table."""
-    console = Console(stderr=stderr)
-    return console if console.is_terminal else Console(stderr=stderr, width=160)
-
-
-out = _console(stderr=False)
-err = _console(stderr=True)
-
 PoliciesOpt = Annotated[list[Path] | None, typer.Option(
     "--policies", help="Extra policy folder (<area>/<rule-id>.yaml); repeatable.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table or json (results on stdout).")]
-FailOnOpt = Annotated[str, typer.Option(
-    "--fail-on", help="Exit 1 when a FAIL at or above this severity exists "
-                      "(critical, high, medium, low, info, or none).")]
 
 
 def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
-
-
-def _fail_on(value: str) -> Severity | None:
-    if value.lower() == "none":
-        return None
-    try:
-        return Severity.parse(value)
-    except ValueError as exc:
-        raise UsageError(f"--fail-on: {exc}") from None
 
 
 def _settings(params: list[str] | None, phi_tag: str | None) -> Settings:
@@ -158,7 +137,7 @@ def _html_report(run: Run) -> str:
 
 
 def _report(run: Run, output: str, fail_on: str) -> int:
-    threshold = _fail_on(fail_on)
+    threshold = fail_on_threshold(fail_on)
     console = err if output == "json" else out
     if output == "json":
         document = results_document(run.manifest, run.evaluation)
@@ -231,7 +210,7 @@ def scan_command(
     """Scan AWS accounts and the configured identity, HR and roster sources, record every
     call, evaluate the policies, report (and sign)."""
     _check_format(output)
-    _fail_on(fail_on)
+    fail_on_threshold(fail_on)
     configured = load_config(config) if config is not None else None
     from govkit.policy import profiles
     chosen: profiles.Profile | None = None

@@ -15,8 +15,9 @@ import typer
 from rich.table import Table
 
 from govkit.bundle.archive import is_archive
+from govkit.cli_common import out
+from govkit.cli_common import fail_on as fail_on_threshold
 from govkit.errors import EXIT_FAILURES, EXIT_OK, UsageError
-from govkit.policy.model import Severity
 from govkit.report.diff import Change, Diff, diff
 from govkit.report.source import open_run
 from govkit.report.trend import (
@@ -24,20 +25,6 @@ from govkit.report.trend import (
 from govkit.run import MANIFEST
 
 SHOWN = 50  # changes listed per table; the JSON holds them all
-
-
-def _fail_on(value: str) -> Severity | None:
-    if value.lower() == "none":
-        return None
-    try:
-        return Severity.parse(value)
-    except ValueError as exc:
-        raise UsageError(f"--fail-on: {exc}") from None
-
-
-def _console() -> Any:
-    from govkit.cli import out
-    return out
 
 
 def _changes(title: str, changes: tuple[Change, ...]) -> Table:
@@ -57,7 +44,7 @@ def _changes(title: str, changes: tuple[Change, ...]) -> Table:
 
 
 def _print_diff(found: Diff) -> None:
-    console = _console()
+    console = out
     console.print(f"from run {found.before_run} to run {found.after_run}", highlight=False)
     for title, changes in (("New findings", found.new), ("Resolved", found.resolved),
                            ("Changed status or severity", found.changed)):
@@ -79,7 +66,7 @@ def diff_command(
     resources that appeared or went, rules added or removed."""
     if output not in ("table", "json"):
         raise UsageError(f"--format must be table or json, not '{output}'")
-    threshold = _fail_on(fail_on)
+    threshold = fail_on_threshold(fail_on)
     with open_run(before) as old, open_run(after) as new:
         found = diff(old.run_id, old.evaluation.results, old.rules,
                      new.run_id, new.evaluation.results, new.rules)
@@ -138,7 +125,7 @@ def trend_command(
                           *(str(row.by_status.get(s, 0)) for s in STATUSES),
                           *(str(row.by_severity.get(s, 0)) for s in SEVERITIES),
                           *(str(row.by_area.get(a, 0)) for a in areas))
-        _console().print(table)
+        out.print(table)
     raise typer.Exit(EXIT_OK)
 
 

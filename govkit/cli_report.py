@@ -18,8 +18,9 @@ import typer
 
 from govkit import canonical
 from govkit.cli_bundle import StagingOpt, verifier_from
+from govkit.cli_common import FailOnOpt, err, out
+from govkit.cli_common import fail_on as fail_on_threshold
 from govkit.errors import EXIT_FAILURES, UsageError
-from govkit.policy.model import Severity
 from govkit.report import formats
 from govkit.report.source import open_run
 from govkit.report.terminal import print_summary
@@ -27,15 +28,6 @@ from govkit.results import exit_code_for
 from govkit.run import evaluate_run, results_document
 
 SUMMARIES = ("table", "json")
-
-
-def _fail_on(value: str) -> Severity | None:
-    if value.lower() == "none":
-        return None
-    try:
-        return Severity.parse(value)
-    except ValueError as exc:
-        raise UsageError(f"--fail-on: {exc}") from None
 
 
 def _chosen(requested: list[str] | None) -> tuple[list[str], list[str]]:
@@ -101,13 +93,11 @@ def report_command(
     issuer: Annotated[str | None, typer.Option(
         help="Verify a Sigstore-signed run: the OIDC issuer URL.")] = None,
     staging: StagingOpt = False,
-    fail_on: Annotated[str, typer.Option(
-        "--fail-on", help="Exit 1 when a FAIL at or above this severity exists "
-                          "(critical, high, medium, low, info, or none).")] = "low",
+    fail_on: FailOnOpt = "low",
 ) -> None:
     """Report a run: the terminal summary, or files for auditors, CI and GRC tools."""
     summaries, files = _chosen(requested)
-    threshold = _fail_on(fail_on)
+    threshold = fail_on_threshold(fail_on)
     if (sample is None) != (seed is None):
         raise UsageError("--sample and --seed go together: the seed is what makes the "
                          "sample reproducible")
@@ -152,7 +142,6 @@ def report_command(
 
 
 def _console(stderr: bool) -> Any:
-    from govkit.cli import err, out
     return err if stderr else out
 
 

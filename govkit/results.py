@@ -152,10 +152,13 @@ class Evaluation:
         return sorted(failed, key=lambda r: (-r.severity, r.sort_key()))[:limit]
 
     @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> Evaluation:
-        """The evaluation a results document records (the inverse of ``to_json``)."""
+    def from_json(cls, document: Mapping[str, Any],
+                  results: Iterable[Result] | None = None) -> Evaluation:
+        """The evaluation a results document records (the inverse of ``to_json``);
+        ``results``: its results, already read (the document then need not hold them)."""
         exceptions = document.get("exceptions") or {}
-        return cls(results=tuple(Result.from_json(r) for r in document["results"]),
+        return cls(results=tuple(results if results is not None else
+                                 (Result.from_json(r) for r in document["results"])),
                    expired_exceptions=tuple(exceptions.get("expired") or ()),
                    unused_exceptions=tuple(exceptions.get("unused") or ()),
                    rules=dict(document.get("rules") or {}),

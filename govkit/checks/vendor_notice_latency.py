@@ -9,7 +9,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from govkit.checks._common import iso, parse_time, person_label, span, terminated_at
+from govkit.checks._common import (
+    hours, iso, parse_time, person_label, span, terminated_at)
 from govkit.checks.interface import Period, Verdict
 from govkit.inventory.model import Resource
 from govkit.policy.parameters import ParameterType
@@ -35,7 +36,7 @@ def judge(resource: Resource, *, now: dt.datetime, period: Period,
             f"{who} left on {iso(left)} and {vendor}'s roster records no notice "
             f"({span(waited)} so far; limit {params['hours']} hours)"))
     delay = notified - left
-    facts["notice_hours"] = round(delay.total_seconds() / 3600, 1)
+    facts["notice_hours"] = hours(delay)
     if delay > limit:
         return Verdict(passed=False, reads=READS, facts=facts, message=(
             f"{vendor} notified {span(delay)} after {who} left ({iso(left)} → {iso(notified)}); "

@@ -50,7 +50,10 @@ def attach(inventory: Inventory) -> Inventory:
                for v in records}
     owners = {str(account): v for v in records
               for account in v.attributes.get("AwsAccountIds") or []}
-    changed |= {r.id: _role(r, owners) for r in roles}
+    # the same for every role: the records of every vendor that names an AWS account
+    owner_proof = [r for v in {id(o): o for o in owners.values()}.values()
+                   for r in v.sources.get("AwsAccountIds", ())]
+    changed |= {r.id: _role(r, owners, owner_proof) for r in roles}
     domains = _Domains(records, inventory.of_type(REGISTER))
     changed |= {a.id: extended for a in inventory.of_type(ACCOUNT)
                 if (extended := domains.mark(a)) is not None}
@@ -75,14 +78,14 @@ def _holdings(agents: Sequence[Resource]) -> dict[str, set[str]]:
     return held
 
 
-def _reached(window: Resource, vendor: Resource, held: Mapping[str, set[str]]) -> str | None:
-    """How the vendor's agents reach ``window``, or None."""
+def _reached(window: Resource, named: set[str], groups: set[str],
+             held: Mapping[str, set[str]]) -> str | None:
+    """How the vendor's agents reach ``window``, or None: ``named`` and ``groups`` are the
+    vendor's access paths and identity-provider groups, casefolded."""
     attributes = window.attributes
-    named = {str(p).casefold() for p in vendor.attributes.get("AccessPaths") or []}
     if {window.name.casefold(), window.id.casefold(), str(attributes.get("Source")).casefold(),
             str(attributes.get("Window")).casefold()} & named:
         return "named in the register's access_paths"
-    groups = {str(g).casefold() for g in vendor.attributes.get("IdpGroups") or []}
     for entitlement in attributes.get("Entitlements") or []:
         kind, name = str(entitlement.get("Kind")), str(entitlement.get("Name"))
         if kind == "group" and name.casefold() in groups:
@@ -115,8 +118,10 @@ def _vendor(vendor: Resource, agents: Sequence[Resource], windows: Iterable[Reso
                           "Via": "held by the vendor's agents"})
     reached: list[tuple[Resource, str]] = []
     could_reach = bool(agents) or bool(vendor.attributes.get("IdpGroups"))
+    named = {str(p).casefold() for p in vendor.attributes.get("AccessPaths") or []}
+    groups = {str(g).casefold() for g in vendor.attributes.get("IdpGroups") or []}
     for window in windows:
-        via = _reached(window, vendor, held)
+        via = _reached(window, named, groups, held)
         if via is not None:
             reached.append((window, via))
             paths.append({"Kind": "window", "Name": str(window.attributes.get("Window")),
@@ -146,13 +151,12 @@ def _window_item(window: Resource, via: str) -> dict[str, Any]:
             "Unknown": unknown}
 
 
-def _role(role: Resource, owners: Mapping[str, Resource]) -> Resource:
+def _role(role: Resource, owners: Mapping[str, Resource],
+          owner_proof: Sequence[Ref]) -> Resource:
     found = {str(e.get("Account")): (owners[str(e.get("Account"))].name
                                       if str(e.get("Account")) in owners else None)
              for e in role.attributes["ExternalAccounts"]}
-    proof = [*role.sources.get("ExternalAccounts", ()),
-             *(r for v in {id(o): o for o in owners.values()}.values()
-               for r in v.sources.get("AwsAccountIds", ()))]
+    proof = [*role.sources.get("ExternalAccounts", ()), *owner_proof]
     return role.extended({"ExternalAccountVendors": (found, proof)})
 
 

@@ -118,20 +118,29 @@ def in_scope(rule: Rule, resource: Resource, settings: Settings,
                     parameters=rule.parameters).holds
 
 
+def _admit(rule: Rule, resource: Resource, settings: Settings,
+           now: dt.datetime) -> Result | bool:
+    """Whether ``rule`` judges ``resource``: False out of scope, True to judge, or the ERROR
+    when its scope or an attribute it reads could not be learnt."""
+    if rule.scope_phi or rule.scope_where is not None:
+        scoped = in_scope(rule, resource, settings, now)
+        if isinstance(scoped, CallFailure):
+            return _error(rule, resource, scoped, "tell whether the rule applies")
+        if not scoped:
+            return False
+    failed = _failed_read(resource, rule.reads)
+    return True if failed is None else _error(rule, resource, failed, "evaluate")
+
+
 def judge(rule: Rule, resource: Resource, *, settings: Settings,
           now: dt.datetime, period: Period | None = None) -> Result | None:
     """The result of ``rule`` on one resource, or None when the resource is out of scope.
     ``period``: the audit period (default: the evaluation time's calendar quarter)."""
     if rule.check is not None:
         return _CheckJudge(rule, now, period or Period.quarter_of(now), settings)(resource)
-    scoped = in_scope(rule, resource, settings, now)
-    if isinstance(scoped, CallFailure):
-        return _error(rule, resource, scoped, "tell whether the rule applies")
-    if not scoped:
-        return None
-    failed = _failed_read(resource, rule.reads)
-    if failed is not None:
-        return _error(rule, resource, failed, "evaluate")
+    admitted = _admit(rule, resource, settings, now)
+    if admitted is not True:
+        return admitted or None
     outcome = outcome_of(rule, resource.document(), now)
     notes = resource.notes_on(rule.judged_fields) if resource.notes else []
     said = f" ({'; '.join(notes)})" if notes else ""
@@ -153,21 +162,14 @@ class _CheckJudge:
         self.rule, self.now, self.period, self.settings = rule, now, period, settings
         self.kind = load_check(rule.check or "")
         self.applies = getattr(self.kind, "applies", None)
-        self.scoped = rule.scope_phi or rule.scope_where is not None
 
     def __call__(self, resource: Resource) -> Result | None:
         rule = self.rule
         if self.applies is not None and not self.applies(resource, rule.parameters):
             return None
-        if self.scoped:
-            scoped = in_scope(rule, resource, self.settings, self.now)
-            if isinstance(scoped, CallFailure):
-                return _error(rule, resource, scoped, "tell whether the rule applies")
-            if not scoped:
-                return None
-        failed = _failed_read(resource, rule.reads)
-        if failed is not None:
-            return _error(rule, resource, failed, "evaluate")
+        admitted = _admit(rule, resource, self.settings, self.now)
+        if admitted is not True:
+            return admitted or None
         verdict = self.kind.judge(resource, now=self.now, period=self.period,
                                   params=rule.parameters)
         if verdict is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from govkit.results import Evaluation, Status
+from govkit.results import LISTING, Evaluation, Result, Status
 
 LATENCY, STILL_ACTIVE, SIGN_IN = ("deprovisioning_latency", "terminated_person_active_account",
                                   "sign_in_after_termination")
@@ -31,13 +31,28 @@ class AccessRemoval:
                 ("signed in to after leaving", self.signed_in_after)]
 
 
+def latency_rules(evaluation: Evaluation) -> list[str]:
+    """The ids of the rules that measure access-removal latency, sorted."""
+    return sorted(rule_id for rule_id, summary in evaluation.rules.items()
+                  if summary.get("check") == LATENCY)
+
+
+def judged_leavers(evaluation: Evaluation) -> list[Result]:
+    """The latency rules' results for people (not rule-wide, not NOT_APPLICABLE), in run
+    order: the population auditors sample from."""
+    latency = set(latency_rules(evaluation))
+    return [r for r in evaluation.results
+            if r.rule_id in latency and r.resource_id != LISTING
+            and r.status is not Status.NOT_APPLICABLE]
+
+
 def access_removal(evaluation: Evaluation) -> AccessRemoval | None:
     """None when the run judged no leaver (no HR export or roster, or nobody left)."""
     kinds = {rule_id: summary.get("check") for rule_id, summary in evaluation.rules.items()}
     counts: Counter[tuple[str, Status]] = Counter()
     for result in evaluation.results:
         kind = kinds.get(result.rule_id)
-        if kind in (LATENCY, STILL_ACTIVE, SIGN_IN) and result.resource_id != "*":
+        if kind in (LATENCY, STILL_ACTIVE, SIGN_IN) and result.resource_id != LISTING:
             counts[(str(kind), result.status)] += 1
     judged = sum(n for (kind, status), n in counts.items()
                  if kind == LATENCY and status is not Status.NOT_APPLICABLE)

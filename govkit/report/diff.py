@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from govkit.policy.model import Severity
-from govkit.results import Result, Status
+from govkit.results import LISTING, Result, Status
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _resources(results: Iterable[Result]) -> set[tuple[str, str, str]]:
     """The resources a run judged (not its per-account listing results, whose id is ``*`` or
     a listing key)."""
     return {(r.resource_type, r.account, r.resource_id) for r in results
-            if r.resource_id != "*" and r.status is not Status.NOT_APPLICABLE}
+            if r.resource_id != LISTING and r.status is not Status.NOT_APPLICABLE}
 
 
 def _by_severity(changes: list[Change]) -> tuple[Change, ...]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+
 from govkit.bundle.archive import is_archive
 from govkit.bundle.errors import BundleError
 from govkit.bundle.extract import safe_extract
@@ -136,12 +137,6 @@ def _certificate_identity(der: bytes) -> str | None:
     return f"certificate for {found[0]}" if found else None
 
 
-def _catalogue(run_dir: Path) -> Catalogue | None:
-    """The control catalogue stored with the run's policies, with the controls of the policy
-    profile the run was made with, if the run kept one."""
-    return run_catalogue(run_dir)
-
-
 def _result(path: Path) -> Callable[[int, dict[str, Any]], Result]:
     def convert(position: int, item: dict[str, Any]) -> Result:
         try:
@@ -169,13 +164,9 @@ def _read(source: Path, run_dir: Path, provenance: Provenance) -> ReportInput:
         raise InputError(str(path), f"belongs to run {head.get('run_id')!r}, not to "
                          f"{manifest.get('run_id')!r} of {run_dir / 'manifest.json'}",
                          field="run_id")
-    exceptions = head.get("exceptions") or {}
-    evaluation = Evaluation(results=tuple(results), rules=dict(head.get("rules") or {}),
-                            expired_exceptions=tuple(exceptions.get("expired") or ()),
-                            unused_exceptions=tuple(exceptions.get("unused") or ()),
-                            failed_calls=tuple(head.get("failed_calls") or ()))
+    evaluation = Evaluation.from_json(head, results)
     return ReportInput(source=source, run_dir=run_dir, manifest=manifest, document=head,
-                       evaluation=evaluation, catalogue=_catalogue(run_dir),
+                       evaluation=evaluation, catalogue=run_catalogue(run_dir),
                        provenance=provenance)
 
 
@@ -195,12 +186,7 @@ def open_run(path: Path, verifier: SignatureVerifier | None = None) -> Iterator[
     if not path.exists():
         raise InputError(str(path), "no such run directory or bundle archive")
     if path.is_dir():
-        if verifier is None:
-            yield _read(path, path, _provenance(path))
-            return
-        report = verify_bundle(path, verifier)
-        checks = [(c.name, c.ok, c.detail) for c in report.checks]
-        yield _read(path, path, _provenance(path, checks, report.ok))
+        yield _opened(path, path, verifier)
         return
     if not is_archive(path):
         raise InputError(str(path), "neither a run directory nor a .tar.gz bundle archive")
@@ -209,9 +195,14 @@ def open_run(path: Path, verifier: SignatureVerifier | None = None) -> Iterator[
             run_dir = safe_extract(path, Path(scratch) / "run")
         except BundleError as exc:
             raise InputError(str(path), str(exc)) from None
-        if verifier is None:
-            yield _read(path, run_dir, _provenance(run_dir))
-            return
-        report = verify_bundle(run_dir, verifier)
-        checks = [(c.name, c.ok, c.detail) for c in report.checks]
-        yield _read(path, run_dir, _provenance(run_dir, checks, report.ok))
+        yield _opened(path, run_dir, verifier)
+
+
+def _opened(source: Path, run_dir: Path, verifier: SignatureVerifier | None) -> ReportInput:
+    """The run read from ``run_dir``, verified first when a verifier is given (an extracted
+    archive is verified like a run directory: every file against the signed digests)."""
+    if verifier is None:
+        return _read(source, run_dir, _provenance(run_dir))
+    report = verify_bundle(run_dir, verifier)
+    checks = [(c.name, c.ok, c.detail) for c in report.checks]
+    return _read(source, run_dir, _provenance(run_dir, checks, report.ok))

@@ -27,7 +27,9 @@ from govkit.errors import InputError
 from govkit.policy.crosswalks import load_crosswalks
 from govkit.policy.loader import builtin_dir
 from govkit.policy.model import Severity
-from govkit.report.access_removal import LATENCY, AccessRemoval, access_removal
+from govkit.report.access_removal import (
+    AccessRemoval, access_removal, judged_leavers, latency_rules)
+from govkit.report.formats import FINDING_STATUSES
 from govkit.report.glass_windows import SHORT, MatrixRow, glass_window_matrix
 from govkit.report.show import Call, csv_rows as csv_records, pretty, resolve_pointer
 from govkit.report.source import ReportInput
@@ -38,7 +40,6 @@ from govkit.vdi.window import CHANNELS, WINDOW
 RECORDS_PER_FINDING = 3  # records resolved and shown per finding; `govkit show` has them all
 MAX_RESOLVED = 20_000  # distinct records resolved in one report; beyond, shown by place only
 MAX_VALUE_CHARS = 4_000  # of one record's pretty-printed value
-FINDING_STATUSES = (Status.FAIL, Status.ERROR, Status.WAIVED)
 STATUS_RANK = {Status.FAIL: 0, Status.ERROR: 1, Status.WAIVED: 2}
 SEVERITIES = tuple(s.label for s in sorted(Severity, reverse=True))  # worst first
 CHANNEL_LABELS = tuple(SHORT[c] for c in CHANNELS)
@@ -528,18 +529,13 @@ def _text(value: Any) -> str:
 
 def _leavers(report: ReportInput) -> tuple[tuple[Leaver, ...], float | None]:
     """Every person the access-removal latency rule judged, with each account's removal."""
-    latency_rules = sorted(rule_id for rule_id, summary in report.rules.items()
-                           if summary.get("check") == LATENCY)
-    if not latency_rules:
+    rules = latency_rules(report.evaluation)
+    if not rules:
         return (), None
-    sla_value = ((report.rules[latency_rules[0]].get("parameters") or {}).get("sla_hours"))
+    sla_value = ((report.rules[rules[0]].get("parameters") or {}).get("sla_hours"))
     sla = float(sla_value) if isinstance(sla_value, (int, float)) else None
-    wanted = set(latency_rules)
     leavers = []
-    for result in report.evaluation.results:
-        if result.rule_id not in wanted or result.resource_id == "*" or \
-                result.status is Status.NOT_APPLICABLE:
-            continue
+    for result in judged_leavers(report.evaluation):
         facts = result.facts or {}
         accounts = tuple(
             LeaverAccount(system=_text(a.get("system")), tenant=_text(a.get("tenant")),

@@ -43,7 +43,7 @@ FEDERATED_NOTE = ("AppStream associates only user-pool users with a stack; users
                   "the stack, assigned in the identity provider, and are not listed here")
 
 
-class _Decided(NamedTuple):
+class Decided(NamedTuple):
     channel: Channel
     where: Ref
 
@@ -71,7 +71,7 @@ def _user_settings(builder: ResourceBuilder, stack: Resource) -> None:
         return
     settings: Sequence[Mapping[str, Any]] = stack.attributes.get("UserSettings") or []
     base = stack.sources["UserSettings"][0]
-    decided = {action: _decide(action, settings, base) for action in _CHANNELS.values()}
+    decided = {action: decide(action, settings, base) for action in _CHANNELS.values()}
     for key, action in _CHANNELS.items():
         put(builder, key, decided[action].channel, decided[action].where)
     both = [decided["FILE_UPLOAD"], decided["FILE_DOWNLOAD"]]
@@ -84,22 +84,24 @@ def _user_settings(builder: ResourceBuilder, stack: Resource) -> None:
         [d.where for d in deciding])
 
 
-def _decide(action: str, settings: Sequence[Mapping[str, Any]], base: Ref) -> _Decided:
-    """The permission of ``action``: its entry in UserSettings (the last, if repeated), or
-    AppStream's default (enabled) when none sets it."""
+def decide(action: str, settings: Sequence[Mapping[str, Any]], base: Ref, *,
+           named: str = "UserSettings", unset: str | None = None) -> Decided:
+    """The permission of ``action``: its entry in the UserSettings list at ``base`` (the last,
+    if repeated), or AppStream's default (enabled) when none sets it. ``named``: how the text
+    names the list; ``unset``: the text when no entry sets it. WorkSpaces Pools, which stream
+    as AppStream does, read their directory's UserSettings with it too."""
     found = [(i, s) for i, s in enumerate(settings) if s.get("Action") == action]
     if not found:
-        return _Decided(Channel(allowed=True, explicit=False,
-                                setting=f"not set: AppStream enables {action} by default"),
-                        base)
+        return Decided(Channel(allowed=True, explicit=False, setting=unset or
+                               f"not set: AppStream enables {action} by default"), base)
     index, entry = found[-1]
     permission = str(entry.get("Permission"))
     length = entry.get("MaximumLength")
-    text = f"UserSettings {action} is {permission}" + \
+    text = f"{named} {action} is {permission}" + \
         (f" (MaximumLength {length})" if length is not None else "")
     # anything but DISABLED lets data through: an unknown permission is not shown to block
-    return _Decided(Channel(allowed=permission != "DISABLED", setting=text),
-                    Ref.within(base.file, base.pointer, f"/{index}"))
+    return Decided(Channel(allowed=permission != "DISABLED", setting=text),
+                   Ref.within(base.file, base.pointer, f"/{index}"))
 
 
 def _storage_connectors(builder: ResourceBuilder, stack: Resource) -> None:

@@ -46,15 +46,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
+from govkit.sources.avd.hostpool import HOST_POOL
+from govkit.sources.avd.sessionhosts import REGISTRY_KEY
 from govkit.vdi.window import LIMITS, Channel, Limit, fail_all, put, window
 
-HOST_POOL = "azure.avd.host_pool"
 TYPES = (HOST_POOL,)
 # window limit -> the session-host registry value that sets it, and what "no limit" means
 _LIMITS = {"IdleTimeout": ("MaxIdleTime", "no idle time limit"),
            "DisconnectTimeout": ("MaxDisconnectionTime", "no limit on disconnected sessions"),
            "MaxSession": ("MaxConnectionTime", "no session length limit")}
-_REGISTRY_KEY = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services"
 _CLIPBOARD = "; RDP has one clipboard switch for both directions"
 _FILES = ("files move to and from the agent's device through redirected drives (AVD has no "
           "separate file transfer switch): ")
@@ -126,7 +126,7 @@ def _limit(builder: ResourceBuilder, pool: Resource, key: str) -> None:
     weakest = max(range(len(readings)), key=lambda i: (
         not readings[i]["Milliseconds"], readings[i]["Milliseconds"] or 0, -i))
     host, ms = readings[weakest]["SessionHost"], readings[weakest]["Milliseconds"]
-    where = f"on session host {host} under {_REGISTRY_KEY}"
+    where = f"on session host {host} under {REGISTRY_KEY}"
     if len(readings) > 1:
         where += (f", the longest of the host pool's {len(readings)} session hosts" if ms
                   else f", one of the host pool's {len(readings)} session hosts")

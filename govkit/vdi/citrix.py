@@ -44,13 +44,13 @@ from typing import Any
 
 from govkit.inventory.model import CallFailure, Ref, Resource
 from govkit.sources.citrix.catalogue import DRIVE_KINDS, TIMERS
+from govkit.sources.citrix.group import GROUP
+from govkit.sources.citrix.resolve import NOT_SET
 from govkit.vdi.window import CHANNELS, LIMITS, Channel, Limit, fail_all, put, window
 
-GROUP = "citrix.delivery_group"
 TYPES = (GROUP,)
 _DRIVES = "ClientDriveRedirection"
 _READ_ONLY = "ReadOnlyMappedDrive"
-_NOT_SET = " not set by any policy applying to the group: "
 
 
 def windows(by_type: Mapping[str, Sequence[Resource]]) -> Iterator[Resource]:
@@ -113,7 +113,7 @@ class _View:
         for name in dict.fromkeys(names):
             found = self.settings[name]
             text = str(found["Text"])
-            words = text.removeprefix(f"{name}{_NOT_SET}")
+            words = text.removeprefix(f"{name}{NOT_SET}")
             if found["Policy"] is not None or found["Conditional"] or words == text:
                 parts.append(text)
             elif words in defaults:
@@ -139,8 +139,8 @@ class _View:
 
 def _defaults(names: Sequence[str], words: str) -> str:
     if len(names) == 1:
-        return f"{names[0]}{_NOT_SET}{words}"
-    return f"{', '.join(names)}{_NOT_SET}{words.replace(' it ', ' them ')}"
+        return f"{names[0]}{NOT_SET}{words}"
+    return f"{', '.join(names)}{NOT_SET}{words.replace(' it ', ' them ')}"
 
 
 Decision = tuple[Channel, list[str]]

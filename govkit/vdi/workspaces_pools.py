@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from govkit.inventory.model import Ref, Resource, ResourceBuilder
+from govkit.vdi.appstream import decide
 from govkit.vdi.window import Channel, Limit, fail_all, put, window
 
 POOL = "aws.workspaces.pool"
@@ -81,22 +82,12 @@ def _user_settings(builder: ResourceBuilder, pool: Resource) -> None:
     settings: Sequence[Mapping[str, Any]] = streaming.get("UserSettings") or []
     base = pool.sources["StreamingProperties"][0]
     listing = Ref.within(base.file, base.pointer, "/UserSettings") if settings else base
+    named = f"directory {directory} StreamingProperties.UserSettings"
     for key, action in _CHANNELS.items():
-        found = [(i, s) for i, s in enumerate(settings) if s.get("Action") == action]
-        if not found:
-            put(builder, key, Channel(
-                allowed=True, explicit=False,
-                setting=f"not set: directory {directory} StreamingProperties.UserSettings "
-                        f"has no {action}, so the default (enabled) applies"), listing)
-            continue
-        index, entry = found[-1]
-        permission = str(entry.get("Permission"))
-        length = entry.get("MaximumLength")
-        text = f"directory {directory} StreamingProperties.UserSettings {action} is " \
-               f"{permission}" + (f" (MaximumLength {length})" if length is not None else "")
-        # anything but DISABLED lets data through: an unknown permission is not shown to block
-        put(builder, key, Channel(allowed=permission != "DISABLED", setting=text),
-            Ref.within(base.file, base.pointer, f"/UserSettings/{index}"))
+        decided = decide(action, settings, listing, named=named,
+                         unset=f"not set: {named} has no {action}, so the default (enabled) "
+                               "applies")
+        put(builder, key, decided.channel, decided.where)
 
 
 def _limits(builder: ResourceBuilder, pool: Resource) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from govkit.demo.run import run_demo
+from govkit.report.formats import Artifact, Format, Options
 from govkit.report.source import ReportInput, open_run
 
 STORED_BUNDLE = Path(__file__).resolve().parents[1] / "data" / "bundles" / "demo-2026-q4.tar.gz"
@@ -24,3 +25,17 @@ def demo_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_report(demo_run_dir: Path) -> Iterator[ReportInput]:
     with open_run(demo_run_dir) as report:
         yield report
+
+
+def render_one(format_: Format, report: ReportInput, options: Options | None = None,
+               *, name: str | None = None, media_type: str | None = None) -> Artifact:
+    """The one file a single-file format makes of the run, checked for its name and media type
+    when given."""
+    artifacts = format_.render(report, options or Options())
+    assert len(artifacts) == 1
+    artifact = artifacts[0]
+    if name is not None:
+        assert artifact.name == name
+    if media_type is not None:
+        assert artifact.media_type == media_type
+    return artifact

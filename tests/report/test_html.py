@@ -23,7 +23,7 @@ from govkit.report.show import resolve_pointer, resolve_record
 from govkit.report.source import ReportInput, open_run
 from govkit.report.view import RECORDS_PER_FINDING, build_view
 from govkit.results import Status
-from tests.report.conftest import STORED_BUNDLE
+from tests.report.conftest import STORED_BUNDLE, render_one
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -37,9 +37,7 @@ SHOWN = ("FAIL", "ERROR", "WAIVED")
 
 @pytest.fixture(scope="module")
 def artifact(demo_report: ReportInput) -> Artifact:
-    artifacts = FORMAT.render(demo_report, Options())
-    assert len(artifacts) == 1
-    return artifacts[0]
+    return render_one(FORMAT, demo_report)
 
 
 @pytest.fixture(scope="module")

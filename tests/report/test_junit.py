@@ -18,18 +18,14 @@ from govkit.report.formats.junit import FORMAT
 from govkit.report.source import ReportInput, open_run
 from govkit.results import Evaluation, Result, Status, result_id
 
-from .conftest import SCHEMAS, STORED_BUNDLE
+from .conftest import SCHEMAS, STORED_BUNDLE, render_one
 
 JUNIT_SCHEMA = xmlschema.XMLSchema(SCHEMAS / "junit-10.xsd")
 
 
 def render(report: ReportInput, options: Options | None = None) -> bytes:
-    artifacts = FORMAT.render(report, options or Options())
-    assert len(artifacts) == 1
-    artifact = artifacts[0]
-    assert artifact.name == f"{report.run_id}.junit.xml"
-    assert artifact.media_type == "application/xml"
-    return artifact.data
+    return bytes(render_one(FORMAT, report, options, name=f"{report.run_id}.junit.xml",
+                            media_type="application/xml").data)
 
 
 def validated(data: bytes, tmp_path: Path) -> ET.Element:

@@ -15,15 +15,14 @@ from govkit.report.formats import Artifact, Options
 from govkit.report.formats.markdown import FORMAT, MESSAGE_CHARS, WORST, code, text
 from govkit.report.glass_windows import glass_window_matrix
 from govkit.report.source import ReportInput, open_run
+from tests.report.conftest import render_one
 
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
 
 @pytest.fixture(scope="module")
 def artifact(demo_report: ReportInput) -> Artifact:
-    artifacts = FORMAT.render(demo_report, Options())
-    assert len(artifacts) == 1
-    return artifacts[0]
+    return render_one(FORMAT, demo_report)
 
 
 @pytest.fixture(scope="module")

@@ -20,13 +20,12 @@ import pytest
 import regex
 from jsonschema.exceptions import ValidationError
 
-from govkit.report.formats import Options
 from govkit.report.formats.oscal import (
     FORMAT, NAMESPACE, _uuid, control_id_of, control_token)
 from govkit.report.source import ReportInput, open_run
 from govkit.results import Evaluation, RecordRef, Result, Status
 
-from .conftest import SCHEMAS, STORED_BUNDLE
+from .conftest import SCHEMAS, STORED_BUNDLE, render_one
 
 OSCAL_SCHEMA = json.loads((SCHEMAS / "oscal_assessment-results_schema.json")
                           .read_text(encoding="utf-8"))
@@ -50,12 +49,8 @@ OscalValidator = jsonschema.validators.extend(jsonschema.Draft7Validator,
 
 
 def render(report: ReportInput) -> bytes:
-    artifacts = FORMAT.render(report, Options())
-    assert len(artifacts) == 1
-    artifact = artifacts[0]
-    assert artifact.name == f"{report.run_id}.oscal-ar.json"
-    assert artifact.media_type == "application/json"
-    return bytes(artifact.data)
+    return bytes(render_one(FORMAT, report, name=f"{report.run_id}.oscal-ar.json",
+                            media_type="application/json").data)
 
 
 def load(data: bytes) -> dict[str, Any]:

@@ -99,6 +99,13 @@ def _page(items: Sequence[Any], params: Mapping[str, Any], size: int,
     return answer
 
 
+def _named(held: Mapping[str, dict[str, Any]], names: Sequence[str] | None,
+           find: Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a Describe call's ``Names`` asks for (``find``: each, or ResourceNotFound), or
+    everything ``held``, by name."""
+    return [find(n) for n in names] if names else [held[n] for n in sorted(held)]
+
+
 Operation = Callable[["AppStream", Call, dict[str, Any]], dict[str, Any]]
 
 
@@ -297,25 +304,20 @@ class AppStream(JsonService):
     @_checked
     def op_DescribeStacks(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:
         state: Region = self.region_state(call)
-        names = params.get("Names")
-        stacks = [self._stack(state, n) for n in names] if names else \
-            [state.stacks[n] for n in sorted(state.stacks)]
+        stacks = _named(state.stacks, params.get("Names"), functools.partial(self._stack, state))
         return _page(stacks, params, self.page_size, "Stacks")
 
     @_checked
     def op_DescribeFleets(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:
         state: Region = self.region_state(call)
-        names = params.get("Names")
-        fleets = [self._fleet(state, n) for n in names] if names else \
-            [state.fleets[n] for n in sorted(state.fleets)]
+        fleets = _named(state.fleets, params.get("Names"), functools.partial(self._fleet, state))
         return _page(fleets, params, self.page_size, "Fleets")
 
     @_checked
     def op_DescribeImageBuilders(self, call: Call, params: dict[str, Any]) -> dict[str, Any]:
         state: Region = self.region_state(call)
-        names = params.get("Names")
-        builders = [self._image_builder(state, n) for n in names] if names else \
-            [state.image_builders[n] for n in sorted(state.image_builders)]
+        builders = _named(state.image_builders, params.get("Names"),
+                          functools.partial(self._image_builder, state))
         return _page(builders, params, self.page_size, "ImageBuilders")
 
     @_checked

@@ -83,14 +83,16 @@ def _peek(environ: Environ) -> Mapping[str, Any]:
 
 
 def _page(items: Sequence[Any], params: Mapping[str, Any], limit_key: str,
-          default_limit: int = MAX_PAGE) -> tuple[list[Any], str | None]:
-    """One page of ``items`` from the request's NextToken (an offset) and limit."""
+          key: str) -> dict[str, Any]:
+    """The answer holding one page of ``items`` under ``key``, from the request's NextToken
+    (an offset) and limit, with the next page's token (none: this is the last)."""
     token = params.get("NextToken")
     start = token_offset(token, "InvalidParameterValuesException")
     if start < 0 or start > len(items):
         raise ServiceError("InvalidParameterValuesException", f"invalid NextToken {token!r}")
-    limit = int(params.get(limit_key) or default_limit)
-    return offset_page(items, start, max(1, min(limit, MAX_PAGE)))
+    limit = int(params.get(limit_key) or MAX_PAGE)
+    page, following = offset_page(items, start, max(1, min(limit, MAX_PAGE)))
+    return {key: page, **({"NextToken": following} if following else {})}
 
 
 def _cidr(rule: Mapping[str, Any]) -> dict[str, str]:
@@ -166,8 +168,7 @@ class WorkSpacesExtra(JsonService):
         held = self.region_state(call)["directories"]
         wanted = params.get("DirectoryIds") or sorted(held)
         found = [held[d] for d in wanted if d in held]
-        page, token = _page(found, params, "Limit")
-        return {"Directories": page, **({"NextToken": token} if token else {})}
+        return _page(found, params, "Limit", "Directories")
 
     def op_DescribeClientProperties(self, call: Call, params: Mapping[str, Any]
                                     ) -> dict[str, Any]:
@@ -263,8 +264,7 @@ class WorkSpacesExtra(JsonService):
         groups = self.region_state(call)["groups"]
         wanted = params.get("GroupIds") or sorted(groups)
         found = [groups[g] for g in wanted if g in groups]
-        page, token = _page(found, params, "MaxResults")
-        return {"Result": page, **({"NextToken": token} if token else {})}
+        return _page(found, params, "MaxResults", "Result")
 
     # -- pools -------------------------------------------------------------------------------
 
@@ -298,8 +298,7 @@ class WorkSpacesExtra(JsonService):
         wanted = params.get("PoolIds") or sorted(pools, key=lambda p: pools[p]["PoolName"])
         found = [pools[p] for p in wanted if p in pools and
                  _matches(pools[p], params.get("Filters") or [])]
-        page, token = _page(found, params, "Limit")
-        return {"WorkspacesPools": page, **({"NextToken": token} if token else {})}
+        return _page(found, params, "Limit", "WorkspacesPools")
 
     def op_UpdateWorkspacesPool(self, call: Call, params: Mapping[str, Any]
                                 ) -> dict[str, Any]:

@@ -12,9 +12,12 @@ run that asks for SARIF does not import the HTML templates.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from govkit import __version__
+from govkit.results import Status
 
 if TYPE_CHECKING:
     from govkit.report.source import ReportInput
@@ -47,6 +50,19 @@ class Format:
 
 # the formats this build offers, in --help order
 NAMES: tuple[str, ...] = ("html", "markdown", "csv", "oscal", "sarif", "junit", "ocsf")
+
+
+# the statuses a report lists as findings, in the order it shows them
+FINDING_STATUSES: tuple[Status, ...] = (Status.FAIL, Status.ERROR, Status.WAIVED)
+
+
+def tool_version(report: ReportInput) -> str:
+    """The version of govkit that made the run (the manifest's tool), so that a report of the
+    same run is the same file whichever govkit renders it; this build's when it is not
+    recorded."""
+    tool = report.manifest.get("tool")
+    version = tool.get("version") if isinstance(tool, Mapping) else None
+    return str(version) if version else __version__
 
 
 class UnknownFormat(ValueError):

@@ -45,11 +45,10 @@ import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from govkit.errors import InputError
-from govkit.policy.crosswalks import load_crosswalks
 from govkit.report import sampling
-from govkit.report.view import control_coverage
-from govkit.report.formats import Artifact, Format, Options
+from govkit.report.access_removal import judged_leavers
+from govkit.report.view import FRAMEWORK_LABELS, control_coverage
+from govkit.report.formats import FINDING_STATUSES, Artifact, Format, Options
 from govkit.report.source import ReportInput
 from govkit.results import Result, Status
 
@@ -60,10 +59,8 @@ COVERAGE = "coverage.csv"
 SAMPLE = "terminations-sample.csv"
 SAMPLING = "sampling.txt"
 
-LATENCY = "deprovisioning_latency"  # the check kind whose results are the population
 PERSON_PREFIX = "person:"
 
-FINDING_STATUSES = (Status.FAIL, Status.ERROR, Status.WAIVED)
 FINDING_COLUMNS = (
     "result_id", "status", "severity", "rule_id", "rule_title", "area", "controls", "account",
     "region", "resource_type", "resource_id", "resource_name", "message", "evidence_file",
@@ -166,18 +163,12 @@ def person_id(result: Result) -> str:
 def leavers(report: ReportInput) -> list[Result]:
     """The latency rules' results for people (not NOT_APPLICABLE, not a rule-wide result),
     in population order: by termination time, person, rule."""
-    latency = {rule_id for rule_id, summary in report.rules.items()
-               if summary.get("check") == LATENCY}
-    found = [r for r in report.evaluation.results
-             if r.rule_id in latency and r.resource_id != "*"
-             and r.status is not Status.NOT_APPLICABLE]
-
     def order(result: Result) -> tuple[str, str, str, str]:
         facts = result.facts or {}
         return (_text(facts.get("terminated_at")), person_id(result), result.rule_id,
                 result.id)
 
-    return sorted(found, key=order)
+    return sorted(judged_leavers(report.evaluation), key=order)
 
 
 def _person_rows(result: Result) -> list[list[str]]:
@@ -262,16 +253,13 @@ COVERAGE_COLUMNS = ("control_id", "citation", "title", "requirement", "state", "
 def coverage_rows(report: ReportInput) -> Iterator[list[str]]:
     """Each control: the rules that evidence it, their results, its crosswalk ids, and for a
     control no rule covers, the evidence to ask for (``state`` MANUAL)."""
-    try:  # a run's own catalogue may predate a control the crosswalks name: leave them out
-        walks = load_crosswalks(report.catalogue) if report.catalogue is not None else ()
-    except InputError:
-        walks = ()
-    for row in control_coverage(report):
-        ids = {w.framework: w.ids_for(row.id) for w in walks}
+    for row in control_coverage(report):  # its crosswalk ids, read once, by framework label
+        ids = dict(row.crosswalks)
         yield [neutralise(v) for v in (
             row.id, row.citation, row.title, row.requirement, row.state, ";".join(row.rules),
             *(str(row.counts.get(s.value, 0)) for s in Status),
-            ";".join(ids.get("nist-800-53r5", ())), ";".join(ids.get("soc2-tsc-2017", ())),
+            ";".join(ids.get(FRAMEWORK_LABELS["nist-800-53r5"], ())),
+            ";".join(ids.get(FRAMEWORK_LABELS["soc2-tsc-2017"], ())),
             " ".join(row.manual_evidence.split()))]
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from govkit.errors import UsageError
@@ -66,10 +66,13 @@ def junit_tree(report: ReportInput, threshold: Severity | None) -> ET.Element:
     for result in report.evaluation.results:
         by_area[_area(rules.get(result.rule_id))].append(result)
 
+    # what every suite carries, worked out once
+    timestamp = _timestamp(report.evaluated_at)
+    properties = [(name, _clean(value)) for name, value in _properties(report, threshold)]
     totals: Counter[str] = Counter()
     suites = []
     for area in sorted(by_area):
-        suite, counts = _suite(report, area, by_area[area], threshold)
+        suite, counts = _suite(report, area, by_area[area], threshold, timestamp, properties)
         totals.update(counts)
         suites.append(suite)
 
@@ -80,8 +83,9 @@ def junit_tree(report: ReportInput, threshold: Severity | None) -> ET.Element:
     return root
 
 
-def _suite(report: ReportInput, area: str, results: list[Result],
-           threshold: Severity | None) -> tuple[ET.Element, Counter[str]]:
+def _suite(report: ReportInput, area: str, results: list[Result], threshold: Severity | None,
+           timestamp: str, properties: Sequence[tuple[str, str]],
+           ) -> tuple[ET.Element, Counter[str]]:
     counts: Counter[str] = Counter(tests=len(results))
     cases = []
     for result in sorted(results, key=lambda r: (*r.sort_key(), r.id)):
@@ -92,13 +96,12 @@ def _suite(report: ReportInput, area: str, results: list[Result],
     attributes = {"name": _clean(area), "tests": str(counts["tests"]),
                   "failures": str(counts["failures"]), "errors": str(counts["errors"]),
                   "skipped": str(counts["skipped"]), "time": ZERO}
-    timestamp = _timestamp(report.evaluated_at)
     if timestamp:
         attributes["timestamp"] = timestamp
     suite = ET.Element("testsuite", attributes)
-    properties = ET.SubElement(suite, "properties")
-    for name, value in _properties(report, threshold):
-        ET.SubElement(properties, "property", {"name": name, "value": _clean(value)})
+    listed = ET.SubElement(suite, "properties")
+    for name, value in properties:
+        ET.SubElement(listed, "property", {"name": name, "value": value})
     suite.extend(cases)
     return suite, counts
 

@@ -40,9 +40,8 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from govkit import __version__
 from govkit.policy.model import Severity
-from govkit.report.formats import Artifact, Format, Options
+from govkit.report.formats import Artifact, Format, Options, tool_version
 from govkit.report.source import ReportInput
 from govkit.results import RecordRef, Result, Status
 
@@ -170,9 +169,8 @@ class _Events:
         self.time = epoch_millis(report.evaluated_at)
         self.run_id = report.run_id
         self.aws = aws_accounts(report.manifest)
-        tool = report.manifest.get("tool") or {}
         self.product = {"name": "govkit", "vendor_name": "govkit",
-                        "version": str(tool.get("version") or __version__)}
+                        "version": tool_version(report)}
         catalogue = report.catalogue
         self.standards = [catalogue.title if catalogue is not None
                           and catalogue.id != HIPAA_CATALOGUE else STANDARD]

@@ -18,7 +18,6 @@ run's results.json keeps them all).
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,7 +26,7 @@ from urllib.parse import quote
 
 from govkit.policy.loader import Control
 from govkit.policy.model import Severity
-from govkit.report.formats import Artifact, Format, Options
+from govkit.report.formats import FINDING_STATUSES, Artifact, Format, Options, tool_version
 from govkit.report.source import ReportInput
 from govkit.results import Result, Status
 
@@ -42,7 +41,6 @@ MAX_RESULTS = 25_000  # GitHub rejects a run with more results
 MAX_TAGS = 20  # ... or a rule with more tags
 MAX_TEXT = 1024  # GitHub's limit on a rule's short and full descriptions
 
-REPORTED = frozenset({Status.FAIL, Status.ERROR, Status.WAIVED})
 
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
          Severity.LOW: "note", Severity.INFO: "note"}
@@ -78,7 +76,7 @@ FORMAT = Format(name="sarif",
 def sarif_document(report: ReportInput) -> dict[str, Any]:
     """The SARIF log for one run, as a JSON-ready dict."""
     evaluation = report.evaluation
-    reported = sorted((r for r in evaluation.results if r.status in REPORTED),
+    reported = sorted((r for r in evaluation.results if r.status in FINDING_STATUSES),
                       key=lambda r: (*r.sort_key(), r.id))
     kept = _within_limit(reported)
     left_out = len(reported) - len(kept)
@@ -112,21 +110,8 @@ def _within_limit(results: Sequence[Result]) -> list[Result]:
     return [results[i] for i in sorted(order[:MAX_RESULTS])]
 
 
-def _tool_version(report: ReportInput) -> str:
-    """The version of govkit that made the run (the analysis tool), so that a report of the
-    same run is the same file whichever govkit renders it."""
-    tool = report.manifest.get("tool")
-    version = tool.get("version") if isinstance(tool, Mapping) else None
-    if version:
-        return str(version)
-    try:
-        return importlib.metadata.version("govkit")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def _driver(report: ReportInput, rules: list[dict[str, Any]]) -> dict[str, Any]:
-    version = _tool_version(report)
+    version = tool_version(report)
     driver: dict[str, Any] = {"name": "govkit", "version": version, "rules": rules}
     if _SEMVER.fullmatch(version):
         driver["semanticVersion"] = version

@@ -49,8 +49,7 @@ def record_export(settings: AvdSettings, writer: SnapshotWriter) -> tuple[int, l
                       _resource_subscription) if settings.application_groups_file else None
     assignments = _grouped(settings.role_assignments_file, "", _scope_subscription) \
         if settings.role_assignments_file else None
-    subscriptions = sorted({*settings.subscription_ids, *pools,
-                            *(s for s in groups or {} if s != "*")})
+    subscriptions = sorted({*settings.subscription_ids, *pools, *(groups or {})})
     if not subscriptions:
         raise InputError(str(settings.export_file), "the export holds no host pools and "
                          "subscription_ids names no subscription: list the subscriptions "

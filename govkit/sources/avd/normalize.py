@@ -20,7 +20,7 @@ Resource types: ``azure.avd.host_pool`` (govkit.sources.avd.hostpool) and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from govkit.inventory.model import CallFailure, Coverage, Resource
 from govkit.snapshot import GLOBAL_REGION, Snapshot
@@ -30,7 +30,7 @@ from govkit.sources.avd.groups import (
 from govkit.sources.avd.hostpool import HOST_POOL, host_pool
 from govkit.sources.avd.listings import Records
 from govkit.sources.avd.sessionhosts import SessionHosts
-from govkit.sources.linked_pages import Listing, failure_of
+from govkit.sources.linked_pages import Listing, body_of, failure_of, item_ref
 from govkit.sources.interface import NormalizeContext
 
 RESOURCE_TYPES = (HOST_POOL, APPLICATION_GROUP)
@@ -74,11 +74,13 @@ def _unusable(listing: Listing | None, subscription: str) -> CallFailure | None:
                              f"{subscription} were never listed")
     if listing.failure is not None:
         return listing.failure
-    for index, (item, ref) in enumerate(listing.items()):
-        if q.parse_id(str(item.get("id") or ""), "hostPools") is None:
-            entry = listing.head.entry
-            return CallFailure(call=entry.describe(),
-                               operation=f"{entry.service}:{entry.operation}",
-                               code="UnexpectedAnswer", message=f"item {index} has no ARM id "
-                               "of a host pool", file=ref.file, pointer=ref.pointer)
+    for page in listing.pages:  # each answered (the listing did not fail)
+        for index, item in enumerate(body_of(page).get("value") or []):
+            if isinstance(item, Mapping) and \
+                    q.parse_id(str(item.get("id") or ""), "hostPools") is None:
+                ref, entry = item_ref(page, index), page.entry
+                return CallFailure(call=entry.describe(),
+                                   operation=f"{entry.service}:{entry.operation}",
+                                   code="UnexpectedAnswer", message=f"item {index} has no ARM "
+                                   "id of a host pool", file=ref.file, pointer=ref.pointer)
     return None

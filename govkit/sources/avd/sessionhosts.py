@@ -47,6 +47,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ class SessionHosts:
 
     record: CallRecord | None = None
 
-    @property
+    @cached_property  # read once per host pool
     def items(self) -> list[Mapping[str, Any]]:
         body = self.record.response.get(BODY_KEY) if self.record else None
         return [i for i in body if isinstance(i, Mapping)] if isinstance(body, list) else []

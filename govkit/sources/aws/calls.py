@@ -96,6 +96,13 @@ class Caller:
             return self._record(operation, params, started, began, None, exc)
         return self._record(operation, params, started, began, response, None)
 
+    def record_failure(self, method: str, failure: BotoCoreError, **params: Any) -> CallResult:
+        """Record a failure found without a call (a listing followed by hand that would not
+        end), so what was read of it is not taken as complete."""
+        started, began = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+        return self._record(self._operation_name(method), params, started, began, None,
+                            failure)
+
     def pages(self, method: str, **params: Any) -> Iterator[CallResult]:
         """Every page of a paginated call, each recorded as its own call.
 

@@ -21,7 +21,7 @@ from typing import Any
 from govkit.errors import InputError
 from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
 from govkit.snapshot import GLOBAL_REGION, Snapshot
-from govkit.sources.citrix.group import At, delivery_group
+from govkit.sources.citrix.group import GROUP, At, delivery_group
 from govkit.sources.citrix.model import (
     SITE_POLICIES, TEMPLATE_SETS, DeliveryGroup, Export, ExportProblem, Policy, PolicySet,
     parse_export)
@@ -30,7 +30,6 @@ from govkit.sources.interface import NormalizeContext
 SERVICE = "citrix"
 OPERATION = "ReadPolicyExport"
 POLICY = "citrix.policy"
-GROUP = "citrix.delivery_group"
 TYPES = (POLICY, GROUP)
 
 

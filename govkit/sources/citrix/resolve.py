@@ -44,6 +44,8 @@ CONDITIONAL = "conditional"
 NOT_ASSIGNED = "not-assigned"
 EXCLUDED = "excluded"
 DISABLED = "disabled"
+# how Effective.text says no policy sets a setting (govkit.vdi.citrix reads it back)
+NOT_SET = " not set by any policy applying to the group: "
 
 
 class Unresolved(Exception):
@@ -148,8 +150,7 @@ class Effective:
         ClipboardRedirection = Prohibited"."""
         spec, winner = self.spec, self.winner
         if winner is None:
-            text = f"{spec.name} not set by any policy applying to the group: " \
-                   f"{spec.default_words}"
+            text = f"{spec.name}{NOT_SET}{spec.default_words}"
         else:
             text = f"{winner.policy.label()}: {spec.name} = {spec.show(self.value)}"
             if winner.setting.use_default:

@@ -11,10 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from govkit.demo.idp.arm import (
     MERIDIAN_AGENTS, MERIDIAN_SUBSCRIPTION, ArmServer, ArmTenant, application_group,
     host_pool, meridian_tenant, role_assignment)
 from govkit.inventory.model import Coverage, Ref, Resource
+from govkit.report.show import resolve_pointer
 from govkit.snapshot import Snapshot, SnapshotWriter
 from govkit.sources import avd
 from govkit.sources.avd.settings import AvdSettings
@@ -98,14 +101,18 @@ class Collected:
 
     def value_at(self, ref: Ref) -> Any:
         """What ``ref`` points at in its snapshot file."""
-        node: Any = json.loads((self.run_dir / ref.file).read_text())
-        for token in ref.pointer.split("/")[1:]:
-            token = token.replace("~1", "/").replace("~0", "~")
-            node = node[int(token)] if isinstance(node, list) else node[token]
-        return node
+        return resolve_pointer(json.loads((self.run_dir / ref.file).read_text()), ref.pointer,
+                               where=ref.file)
 
     def files_text(self) -> str:
         return "\n".join(p.read_text() for p in sorted(self.run_dir.rglob("*.json")))
+
+
+def schema_errors(section: dict[str, Any]) -> list[str]:
+    """What the ``avd`` section's schema (itself checked first) says of ``section``."""
+    schema = json.loads(avd.SCHEMA_FILE.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(section)]
 
 
 def collect_into(run_dir: Path, settings: AvdSettings) -> Collected:

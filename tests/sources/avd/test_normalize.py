@@ -144,3 +144,23 @@ def test_a_malformed_page_is_a_failure_never_an_empty_list(tmp_path: Path) -> No
     failure = run.coverage()[MERIDIAN_SUBSCRIPTION].failure
     assert failure is not None and failure.code == "MalformedResponse"
     assert not [p for p in run.pools.values() if p.account == MERIDIAN_SUBSCRIPTION]
+
+
+def test_an_item_without_a_host_pool_id_fails_the_listing_at_its_own_page(
+        tmp_path: Path) -> None:
+    tenant = example_tenant()
+    [third] = [p for p in tenant.host_pools if p["name"] == "hp-clinic-3"]
+    third["id"] = f"/subscriptions/{CLINIC_SUBSCRIPTION}/resourceGroups/rg-clinic/providers/" \
+                  "Microsoft.Compute/virtualMachines/hp-clinic-3"
+    with serving(tenant, page_size=2) as server:
+        run = collect_into(tmp_path, settings_for(server))
+    failure = run.coverage()[CLINIC_SUBSCRIPTION].failure
+    assert failure is not None and failure.code == "UnexpectedAnswer"
+    assert failure.message == "item 0 has no ARM id of a host pool"
+    pages = [e for e in run.snapshot.entries
+             if e.operation == q.LIST_HOST_POOLS and e.account == CLINIC_SUBSCRIPTION]
+    assert len(pages) == 2
+    assert (failure.file, failure.pointer) == (pages[1].file, "/response/body/value/0")
+    assert failure.call == pages[1].describe()
+    assert not [p for p in run.pools.values() if p.account == CLINIC_SUBSCRIPTION]
+    assert run.coverage()[MERIDIAN_SUBSCRIPTION].failure is None

@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from govkit.config import load_config
@@ -23,8 +22,8 @@ from govkit.sources.avd.settings import settings_from
 from govkit.sources.interface import ConfigProblem
 from govkit.vdi import avd as windows
 from tests.sources.avd import (
-    CLINIC_SUBSCRIPTION, MERIDIAN_SUBSCRIPTION, TENANT_ID, Collected, collect_into, serving,
-    settings_for)
+    CLINIC_SUBSCRIPTION, MERIDIAN_SUBSCRIPTION, TENANT_ID, Collected, collect_into,
+    schema_errors, serving, settings_for)
 
 DATA = Path(__file__).parents[2] / "data" / "avd"
 DOC = Path(__file__).parents[3] / "docs" / "sources" / "avd-session-hosts.md"
@@ -82,17 +81,12 @@ def _exported(folder: Path, run_dir: Path, **section: Any) -> Collected:
 
 # -- configuration ---------------------------------------------------------------------------
 
-def _errors(section: dict[str, Any]) -> list[str]:
-    schema = json.loads(avd.SCHEMA_FILE.read_text())
-    return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(section)]
-
-
 def test_the_key_is_allowed_live_and_with_an_export() -> None:
     live = {"tenant_id": TENANT_ID, "client_id": "0d9f6a21", "client_secret_env": "S",
             "subscription_ids": [MERIDIAN_SUBSCRIPTION], "session_hosts": "avd/hosts.json"}
-    assert _errors(live) == []
-    assert _errors({**EXPORT, "session_hosts": "avd/hosts.json"}) == []
-    assert _errors({**EXPORT, "session_hosts": ""})
+    assert schema_errors(live) == []
+    assert schema_errors({**EXPORT, "session_hosts": "avd/hosts.json"}) == []
+    assert schema_errors({**EXPORT, "session_hosts": ""})
     # the schema and the doc give the same command
     description = json.loads(avd.SCHEMA_FILE.read_text())["properties"]["session_hosts"]
     assert f"`{COMMAND}`" in description["description"]

@@ -3,29 +3,22 @@ what settings_from resolves or refuses."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
 from govkit.config import load_config
 from govkit.errors import InputError
 from govkit.sources import avd
 from govkit.sources.interface import ConfigProblem
+from tests.sources.avd import schema_errors
 
 SUBSCRIPTION = "4c1d7e92-5a3b-4f80-b6d2-9e0a1c3f5b77"
 LIVE = {"tenant_id": "b7e4c2a9-3d15-4f68-9a2e-71c0d5f8e413", "client_id": "0d9f6a21",
         "subscription_ids": [SUBSCRIPTION]}
 DATA = Path(__file__).parents[2] / "data" / "avd"
-
-
-def _errors(section: dict[str, Any]) -> list[str]:
-    schema = json.loads(avd.SCHEMA_FILE.read_text())
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(section)]
 
 
 @pytest.mark.parametrize("section", [
@@ -37,7 +30,7 @@ def _errors(section: dict[str, Any]) -> list[str]:
     {"export": "hostpools.json", "application_groups": "appgroups.json",
      "role_assignments": "role-assignments.json", "subscription_ids": [SUBSCRIPTION]}])
 def test_the_schema_accepts(section: dict[str, Any]) -> None:
-    assert _errors(section) == []
+    assert schema_errors(section) == []
 
 
 @pytest.mark.parametrize("section", [
@@ -50,7 +43,7 @@ def test_the_schema_accepts(section: dict[str, Any]) -> None:
     {"export": "x.json", "client_secret_env": "S"},
     {"export": "x.json", "registration_token": "x"}])
 def test_the_schema_refuses(section: dict[str, Any]) -> None:
-    assert _errors(section)
+    assert schema_errors(section)
 
 
 def test_the_secret_comes_from_the_environment_and_the_token_is_for_arm() -> None:

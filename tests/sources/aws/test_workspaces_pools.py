@@ -11,7 +11,8 @@ import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import boto3
 import botocore.session
@@ -30,6 +31,8 @@ from govkit.run import Run
 from govkit.snapshot import Snapshot, SnapshotWriter
 from govkit.sources.aws.normalize import workspaces_pools
 from govkit.sources.aws.scan import AwsService, plan_and_run
+from govkit.sources.aws.services import workspaces as workspaces_service
+from govkit.sources.aws.tasks import ServiceScope
 from govkit.sources.interface import NormalizeContext
 from govkit.vdi import workspaces_pools as pool_windows
 from tests.conftest import Estate, demo_request
@@ -342,3 +345,31 @@ def test_denied_pools_fail_their_listing(made: dict[str, str], proxy: FaultProxy
     assert listing.failure is not None
     assert listing.failure.operation == "workspaces:DescribeWorkspacesPools"
     assert not [e for e in snapshot.entries if e.params.get("DirectoryIds")]
+
+
+class _LoopingPools:
+    """A WorkSpaces client whose pools listing answers the same NextToken for ever."""
+
+    meta = SimpleNamespace(method_to_api_mapping={
+        "describe_workspaces_pools": "DescribeWorkspacesPools"})
+
+    def describe_workspaces_pools(self, **params: Any) -> dict[str, Any]:
+        return {"WorkspacesPools": [], "NextToken": "again"}
+
+
+def test_a_pools_listing_that_would_not_end_fails_its_coverage(tmp_path: Path) -> None:
+    client = _LoopingPools()
+    writer = SnapshotWriter(tmp_path)
+    scope = ServiceScope(target=cast(Any, SimpleNamespace(
+        account=DEMO_ACCOUNT, client=lambda service, region: client)),
+        region=REGION, writer=writer)
+    assert list(workspaces_service._pools(scope, frozenset())) == []
+    writer.write_index()
+    snapshot = Snapshot.open(tmp_path)
+    calls = [e for e in snapshot.entries if e.operation == "DescribeWorkspacesPools"]
+    assert sorted(e.ok for e in calls) == [False, True, True]
+    assert [e.error_code for e in calls if not e.ok] == ["PaginationError"]
+    [listing] = [c for c in workspaces_pools.normalize(
+        snapshot, NormalizeContext(own_accounts=frozenset({DEMO_ACCOUNT})))
+        if isinstance(c, Coverage)]
+    assert listing.failure is not None and listing.failure.code == "PaginationError"

@@ -11,6 +11,7 @@ import pytest
 
 from govkit.errors import InputError
 from govkit.inventory.model import Resource
+from govkit.report.show import resolve_pointer
 from govkit.snapshot import Snapshot
 from govkit.sources import citrix
 from tests.sources.citrix import (
@@ -18,11 +19,8 @@ from tests.sources.citrix import (
 
 
 def resolve(run_dir: Path, file: str, pointer: str) -> Any:
-    node: Any = json.loads((run_dir / file).read_text("utf-8"))
-    for token in pointer.split("/")[1:] if pointer else []:
-        token = token.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
+    return resolve_pointer(json.loads((run_dir / file).read_text("utf-8")), pointer,
+                           where=file)
 
 
 def test_every_policy_and_group_becomes_a_resource(tmp_path: Path) -> None:

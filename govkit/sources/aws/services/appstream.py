@@ -19,41 +19,31 @@ SERVICE = "appstream"
 
 
 def collect(scope: ServiceScope) -> Iterable[Task]:
-    return [lambda: _stacks(scope), lambda: _fleets(scope), lambda: _image_builders(scope)]
+    return [lambda: _stacks(scope), lambda: _tags_of(scope, "describe_fleets", "Fleets"),
+            lambda: _tags_of(scope, "describe_image_builders", "ImageBuilders")]
 
 
 def _stacks(scope: ServiceScope) -> Iterable[Task]:
     tasks: list[Task] = []
-    for page in scope.caller(SERVICE).pages("describe_stacks"):
-        if not page.ok:
-            break
-        for stack in page.response.get("Stacks") or []:
-            name, arn = stack["Name"], stack["Arn"]
-            tasks += [_task(scope, "list_associated_fleets", StackName=name),
-                      _task(scope, "describe_user_stack_associations", StackName=name,
-                            AuthenticationType="USERPOOL"),
-                      _task(scope, "list_tags_for_resource", ResourceArn=arn)]
+    for stack in _listed(scope, "describe_stacks", "Stacks"):
+        name, arn = stack["Name"], stack["Arn"]
+        tasks += [_task(scope, "list_associated_fleets", StackName=name),
+                  _task(scope, "describe_user_stack_associations", StackName=name,
+                        AuthenticationType="USERPOOL"),
+                  _task(scope, "list_tags_for_resource", ResourceArn=arn)]
     return tasks
 
 
-def _fleets(scope: ServiceScope) -> Iterable[Task]:
-    tasks: list[Task] = []
-    for page in scope.caller(SERVICE).pages("describe_fleets"):
-        if not page.ok:
-            break
-        tasks += [_task(scope, "list_tags_for_resource", ResourceArn=fleet["Arn"])
-                  for fleet in page.response.get("Fleets") or []]
-    return tasks
+def _tags_of(scope: ServiceScope, method: str, key: str) -> Iterable[Task]:
+    """A task reading the tags of each fleet or image builder ``method`` lists."""
+    return [_task(scope, "list_tags_for_resource", ResourceArn=item["Arn"])
+            for item in _listed(scope, method, key)]
 
 
-def _image_builders(scope: ServiceScope) -> Iterable[Task]:
-    tasks: list[Task] = []
-    for page in scope.caller(SERVICE).pages("describe_image_builders"):
-        if not page.ok:
-            break
-        tasks += [_task(scope, "list_tags_for_resource", ResourceArn=builder["Arn"])
-                  for builder in page.response.get("ImageBuilders") or []]
-    return tasks
+def _listed(scope: ServiceScope, method: str, key: str) -> list[Any]:
+    """The items of every page up to a failed one (recorded: the normaliser reports it)."""
+    items, _ = scope.caller(SERVICE).all_pages_ok(method, key)
+    return items
 
 
 def _task(scope: ServiceScope, method: str, **params: Any) -> Task:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from botocore.exceptions import PaginationError
+
+from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.tasks import ServiceScope, Task
 
 CLIENT_PROPERTIES_BATCH = 25  # the API's limit on ResourceIds
@@ -25,12 +28,12 @@ def collect(scope: ServiceScope) -> Iterable[Task]:
 
 
 def _directories(scope: ServiceScope) -> Iterable[Task]:
-    ids: list[str] = []
-    for page in scope.caller("workspaces").pages("describe_workspace_directories"):
-        if not page.ok:
-            # the pools are still listed; their settings fail with this listing
-            return [lambda: _pools(scope, None)]
-        ids.extend(d["DirectoryId"] for d in page.response.get("Directories") or [])
+    directories, failed = scope.caller("workspaces").all_pages_ok(
+        "describe_workspace_directories", "Directories")
+    if failed is not None:
+        # the pools are still listed; their settings fail with this listing
+        return [lambda: _pools(scope, None)]
+    ids = [d["DirectoryId"] for d in directories]
     batches = [ids[i:i + CLIENT_PROPERTIES_BATCH]
                for i in range(0, len(ids), CLIENT_PROPERTIES_BATCH)]
     listed = frozenset(ids)
@@ -64,9 +67,14 @@ def _pools(scope: ServiceScope, listed: frozenset[str] | None) -> Iterable[Task]
         directories.update(str(p["DirectoryId"]) for p in
                            page.response.get("WorkspacesPools") or [] if p.get("DirectoryId"))
         token = page.response.get("NextToken")
-        if not token or token in seen:
+        if not token:
+            break
+        if token in seen:
+            _unfinished(caller, token, "the same NextToken was answered twice")
             break
         seen.add(token)
+    else:
+        _unfinished(caller, token, f"more than {MAX_POOL_PAGES} pages")
     if listed is None:
         return []
     missing = sorted(directories - listed)
@@ -74,15 +82,20 @@ def _pools(scope: ServiceScope, listed: frozenset[str] | None) -> Iterable[Task]
             for i in range(0, len(missing), DIRECTORY_IDS_BATCH)]
 
 
+def _unfinished(caller: Caller, token: str | None, why: str) -> None:
+    """A pools listing stopped before its last page fails (as botocore's paginators do), so
+    its coverage is not taken as complete."""
+    caller.record_failure("describe_workspaces_pools",
+                          PaginationError(message=f"listing stopped: {why}"), NextToken=token)
+
+
 def _pool_directories_task(scope: ServiceScope, ids: Sequence[str]) -> Task:
     def run() -> None:
         caller = scope.caller("workspaces")
-        found: list[str] = []
-        for page in caller.pages("describe_workspace_directories", DirectoryIds=list(ids)):
-            if not page.ok:
-                return
-            found.extend(d["DirectoryId"] for d in page.response.get("Directories") or [])
-        if found:
+        directories, failed = caller.all_pages_ok("describe_workspace_directories",
+                                                  "Directories", DirectoryIds=list(ids))
+        found = [d["DirectoryId"] for d in directories]
+        if failed is None and found:
             caller.call("describe_client_properties", ResourceIds=found)
     return run
 
