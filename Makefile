@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test bench bench-checkov lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,16 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bundle_throughput.py
 	$(BIN)/python benchmarks/people_scale.py
 	$(BIN)/python benchmarks/report_formats.py
+	$(BIN)/python benchmarks/gate_plan.py
+
+# checkov, for the gate benchmark's comparison, in its own environment (its pins clash with ours)
+bench-checkov:
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet checkov==3.3.30
 
 lint: $(STAMP)
 	$(BIN)/ruff check govkit tests benchmarks
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) govkit-demo govkit-runs .pytest_cache
+	rm -rf $(VENV) .venv-checkov govkit-demo govkit-runs .pytest_cache

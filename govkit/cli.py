@@ -30,6 +30,7 @@ from govkit.cli_common import FailOnOpt, err, out
 from govkit.cli_common import fail_on as fail_on_threshold
 from govkit.cli_controls import register as register_controls
 from govkit.cli_diff import register as register_diff
+from govkit.cli_gate import register as register_gate
 from govkit.cli_report import register as register_report
 from govkit.cli_show import register as register_show
 from govkit.checks.interface import period_bounds
@@ -51,6 +52,7 @@ register(app)
 register_show(app)
 register_report(app)
 register_diff(app)
+register_gate(app)
 
 
 

@@ -77,6 +77,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("readme")
     (work / "policies").symlink_to(REPO / "policies", target_is_directory=True)
+    (work / "examples").symlink_to(REPO / "examples", target_is_directory=True)
     for name, text in readme_files().items():
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         (work / name).write_text(text)

@@ -41,7 +41,7 @@ KNOWN_FORMAT_VERSIONS = ("0.1", "0.2", "1.0", "1.1", "1.2")
 _VERSION_RE = re.compile(r"^(\d+)\.(\d+)$")
 
 # Actions that put a new or changed object in place: what a gate judges by default.
-_CHANGING = frozenset({("create",), ("update",), ("delete", "create"), ("create", "delete")})
+CHANGING = frozenset({("create",), ("update",), ("delete", "create"), ("create", "delete")})
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,11 @@ class PlannedResource:
     action_reason: str | None = None
     deposed: str | None = None
     previous_address: str | None = None
+    pointer: str = ""
+    """JSON Pointer (RFC 6901) to the values object in the plan file: the change's ``after``,
+    or the instance's ``values`` in ``planned_values``."""
+    unknown_pointer: str = ""
+    """JSON Pointer to the change's ``after_unknown`` ("" when the plan has none)."""
 
     @property
     def module_path(self) -> tuple[str, ...]:
@@ -122,7 +127,7 @@ class Plan:
 
 def changed(plan: Plan) -> list[PlannedResource]:
     """Resources the plan creates or updates, replacements included: what a gate judges."""
-    return [r for r in plan.resources if r.actions in _CHANGING]
+    return [r for r in plan.resources if r.actions in CHANGING]
 
 
 # --------------------------------------------------------------------------- reading the file
@@ -193,7 +198,7 @@ def parse_plan(doc: Any, where: str = "<plan>") -> Plan:
     data: list[PlannedResource] = []
     seen: set[str] = set()
     for i, entry in enumerate(changes):
-        resource = _from_change(entry, f"resource_changes[{i}]", where, planned, configs)
+        resource = _from_change(entry, i, where, planned, configs)
         if resource.deposed is None:
             seen.add(resource.address)
         (managed if resource.mode == "managed" else data).append(resource)
@@ -226,9 +231,11 @@ def _check_version(value: Any, where: str) -> str:
 # --------------------------------------------------------------------------- resources
 
 
-def _from_change(entry: Any, at: str, where: str, planned: Mapping[str, Mapping[str, Any]],
+def _from_change(entry: Any, index: int, where: str,
+                 planned: Mapping[str, Mapping[str, Any]],
                  configs: Mapping[tuple[tuple[str, ...], str], ResourceConfig]
                  ) -> PlannedResource:
+    at = f"resource_changes[{index}]"
     entry = _object(entry, where, at)
     address = _string(entry, "address", where, at)
     change = _object(entry.get("change"), where, f"{at}.change")
@@ -260,6 +267,10 @@ def _from_change(entry: Any, at: str, where: str, planned: Mapping[str, Mapping[
         action_reason=entry.get("action_reason"),
         deposed=deposed if isinstance(deposed, str) else None,
         previous_address=entry.get("previous_address"),
+        pointer=(f"/resource_changes/{index}/change/after" if isinstance(after, dict)
+                 else planned[address]["_pointer"] if values and address in planned else ""),
+        unknown_pointer=(f"/resource_changes/{index}/change/after_unknown"
+                         if "after_unknown" in change else ""),
     )
 
 
@@ -279,6 +290,7 @@ def _from_planned(entry: Mapping[str, Any], where: str,
         actions=(), values=values if isinstance(values, dict) else {},
         unknown=frozenset(), sensitive=frozenset(_true_paths(entry.get("sensitive_values"))),
         config=configs.get((_module_path(module_address), _config_address(mode, type_, name))),
+        pointer=str(entry.get("_pointer", "")),
     )
 
 
@@ -287,21 +299,22 @@ def _planned_values(value: Any, where: str) -> dict[str, Mapping[str, Any]]:
     out: dict[str, Mapping[str, Any]] = {}
     root = _object(value, where, "planned_values").get("root_module")
 
-    def walk(module: Any, module_address: str | None, at: str) -> None:
+    def walk(module: Any, module_address: str | None, at: str, pointer: str) -> None:
         module = _object(module, where, at)
         for i, res in enumerate(module.get("resources") or []):
             res = _object(res, where, f"{at}.resources[{i}]")
             address = _string(res, "address", where, f"{at}.resources[{i}]")
-            out[address] = {**res, "_module_address": module_address}
+            out[address] = {**res, "_module_address": module_address,
+                            "_pointer": f"{pointer}/resources/{i}/values"}
         for i, child in enumerate(module.get("child_modules") or []):
             child_at = f"{at}.child_modules[{i}]"
             child = _object(child, where, child_at)
             child_address = _string(child, "address", where, child_at)
             _checked_module_address(child_address, where, f"{child_at}.address")
-            walk(child, child_address, child_at)
+            walk(child, child_address, child_at, f"{pointer}/child_modules/{i}")
 
     if root is not None:
-        walk(root, None, "planned_values.root_module")
+        walk(root, None, "planned_values.root_module", "/planned_values/root_module")
     return out
 
 

@@ -22,7 +22,10 @@ from govkit.snapshot import CallEntry
 V = TypeVar("V")
 
 # Failure codes govkit itself gives (no AWS call failed): their message is the explanation.
-OWN_CODES = frozenset({"NotCollected", "NotInReport", "StaleCredentialReport"})
+# The last two are a Terraform plan's (govkit.gate): a value known only after apply, and one
+# decided outside the plan.
+OWN_CODES = frozenset({"NotCollected", "NotInReport", "StaleCredentialReport",
+                       "UnknownAfterApply", "NotInPlan"})
 
 
 def _empty() -> Mapping[str, Any]:

@@ -376,7 +376,7 @@ def collapse_shared_failures(rule: Rule, results: Iterable[Result | None]
             records=first.records[-1:])
 
 
-def _apply_exceptions(results: Iterable[Result], exceptions: Sequence[RiskException],
+def apply_exceptions(results: Iterable[Result], exceptions: Sequence[RiskException],
                       now: dt.datetime) -> tuple[list[Result], list[RiskException],
                                                  set[RiskException]]:
     out: list[Result] = []
@@ -419,7 +419,7 @@ def evaluate_all(rules: Sequence[Rule], inventory: Inventory, *, now: dt.datetim
     results = [r for rule in rules for r in
                evaluate_rule(rule, inventory, settings=settings, now=now, period=period,
                              aws_scanned=aws_scanned, not_asked=not_asked)]
-    results, expired, used = _apply_exceptions(results, exceptions, now)
+    results, expired, used = apply_exceptions(results, exceptions, now)
     unused = [e for e in exceptions if e not in used]
     return Evaluation(results=sorted_results(results),
                       expired_exceptions=tuple(e.to_json() for e in expired),

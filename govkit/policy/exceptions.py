@@ -24,8 +24,10 @@ class RiskException:
     source: str = ""
 
     def matches(self, rule_id: str, resource_id: str) -> bool:
+        # a Terraform address names itself with brackets (aws_s3_bucket.x[0]), which a
+        # pattern would read as a character class: an exact match comes first
         return fnmatch.fnmatchcase(rule_id, self.rule) and \
-            fnmatch.fnmatchcase(resource_id, self.resource)
+            (resource_id == self.resource or fnmatch.fnmatchcase(resource_id, self.resource))
 
     def expired(self, now: dt.datetime) -> bool:
         return self.expires < now.date()

@@ -64,6 +64,8 @@ class ReportInput:
     evaluation: Evaluation
     catalogue: Catalogue | None
     provenance: Provenance
+    # each rule's description when the run keeps no rule files (a gate's verdict)
+    rule_descriptions: Mapping[str, str] | None = None
 
     @property
     def run_id(self) -> str:
@@ -86,6 +88,8 @@ class ReportInput:
     def descriptions(self) -> Mapping[str, str]:
         """Each rule's description, from the rule files stored with the run (results.json
         keeps each rule's title, remediation and controls, not its description)."""
+        if self.rule_descriptions is not None:
+            return self.rule_descriptions
         folder = self.run_dir / "policies" / "rules"
         found: dict[str, str] = {}
         for path in sorted(folder.rglob("*.yaml")) if folder.is_dir() else []:

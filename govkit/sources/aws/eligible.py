@@ -17,6 +17,7 @@ an absence is the rule's call, since it depends on the evaluation time.
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from govkit.inventory.model import CallFailure, Coverage, Inventory, Ref, Resour
 from govkit.people.join import ACCOUNT
 from govkit.snapshot import GLOBAL_REGION, Snapshot, SnapshotWriter
 from govkit.sources.interface import NormalizeContext
+from govkit.policy.yamlfile import load_yaml, validate
 from govkit.sources.yaml_file import record_yaml
 
 DEFAULT_LIST = Path(__file__).with_name("hipaa-eligible-services.yaml")
@@ -45,18 +47,32 @@ def record(path: Path | None, writer: SnapshotWriter) -> None:
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
     for entry in snapshot.select(SERVICE, OPERATION):
         data = snapshot.load(entry).response.get("list") or {}
-        source = data.get("source") or {}
-        builder = ResourceBuilder(id=f"hipaa-eligible-services:{data.get('as_of')}",
-                                  type=LIST_TYPE, account=SERVICE, region=GLOBAL_REGION,
-                                  name=f"AWS HIPAA eligible services as of {data.get('as_of')}")
-        builder.set("AsOf", data.get("as_of"), Ref(entry.file, "/response/list/as_of"))
-        builder.set("Source", source.get("url"), Ref(entry.file, "/response/list/source"))
-        builder.set("File", entry.params.get("file"), Ref(entry.file, "/params"))
-        builder.set("Services", list(data.get("services") or []),
-                    Ref(entry.file, "/response/list/services"))
-        yield builder.build()
+        yield _listing(data, entry.file, "/response/list", entry.params.get("file"),
+                       Ref(entry.file, "/params"))
         yield Coverage(type=LIST_TYPE, account=SERVICE, region=GLOBAL_REGION,
                        source=entry.file)
+
+
+def read_listing(path: Path | None = None) -> Resource:
+    """The list as a resource read straight from its file (a plan's gate records no
+    snapshot): validated like a scan's, its values pointing into the file."""
+    path = path or DEFAULT_LIST
+    doc = load_yaml(path)
+    validate(doc, json.loads(SCHEMA_FILE.read_text("utf-8")))
+    return _listing(doc.data or {}, str(path), "", path.name, Ref(str(path)))
+
+
+def _listing(data: Mapping[str, Any], file: str, base: str, name: Any, named_at: Ref
+             ) -> Resource:
+    source = data.get("source") or {}
+    builder = ResourceBuilder(id=f"hipaa-eligible-services:{data.get('as_of')}",
+                              type=LIST_TYPE, account=SERVICE, region=GLOBAL_REGION,
+                              name=f"AWS HIPAA eligible services as of {data.get('as_of')}")
+    builder.set("AsOf", data.get("as_of"), Ref(file, f"{base}/as_of"))
+    builder.set("Source", source.get("url"), Ref(file, f"{base}/source"))
+    builder.set("File", name, named_at)
+    builder.set("Services", list(data.get("services") or []), Ref(file, f"{base}/services"))
+    return builder.build()
 
 
 def service_of(resource: Resource) -> str:
