@@ -9,7 +9,7 @@ resources (findings), and the buckets' ids are unknown until apply, as in a real
 Each tool runs in its own process; the figures are its wall time and peak RSS. Target: govkit
 at most 0.1x checkov's wall time.
 
-    python benchmarks/gate_plan.py [--resources 10000] [--checkov PATH]
+    python benchmarks/gate_plan.py [--resources 10000] [--mib 60] [--checkov PATH]
 
 checkov is looked for at --checkov, then on PATH; when it is not installed the govkit figures
 are printed alone (``make bench-checkov`` installs it in a separate environment).
@@ -100,15 +100,28 @@ def unit(number: int) -> list[Planned]:
     return out
 
 
-def write_plan(path: Path, resources: int) -> int:
+def write_plan(path: Path, resources: int, mib: float | None = None) -> int:
+    """The plan, one line; with ``mib``, each resource carries a ``prior_state``-like copy of
+    its attributes padded so that the file is about that size (real plans repeat every value
+    in ``prior_state``, ``before`` and ``after``, with many more attributes than the rules
+    read)."""
     planned: list[Planned] = []
     number = 0
     while len(planned) < resources:
         planned.extend(unit(number))
         number += 1
-    document = plan(planned[:resources])
+    planned = planned[:resources]
+    document = plan(planned)
+    if mib:
+        bare = len(json.dumps(document, separators=(",", ":")))
+        spare = max(0, int(mib * 2**20) - bare) // max(1, len(planned))
+        filler = {f"attribute_{i:03d}": "x" * 40 for i in range(max(0, spare // 60))}
+        document["prior_state"] = {"format_version": "1.0", "values": {"root_module": {
+            "resources": [{"address": p.address, "mode": "managed", "type": p.type,
+                           "name": p.name, "values": {**p.values, **filler}}
+                          for p in planned]}}}
     path.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
-    return len(planned[:resources])
+    return len(planned)
 
 
 def measure(command: list[str]) -> tuple[float, float, int]:
@@ -128,13 +141,15 @@ def find_checkov(given: str | None) -> str | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=10_000)
+    parser.add_argument("--mib", type=float, default=None,
+                        help="pad the plan to about this size (e.g. 60 for 15,000 resources)")
     parser.add_argument("--checkov", default=None)
     options = parser.parse_args()
     govkit = str(Path(sys.executable).with_name("govkit"))
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "plan.json"
         began = time.perf_counter()
-        count = write_plan(path, options.resources)
+        count = write_plan(path, options.resources, options.mib)
         size = path.stat().st_size / 2**20
         print(f"plan: {count} resources, {size:.1f} MiB, written in "
               f"{time.perf_counter() - began:.1f} s")

@@ -21,6 +21,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
     ("people_scale.py", ["--hr", "300", "--okta", "300", "--iam", "150", "--page-size", "50"],
      "join + evaluation"),
     ("report_formats.py", ["--results", "2000", "--formats", "html,csv,oscal"], "peak MiB"),
+    ("gate_plan.py", ["--resources", "200", "--checkov", "/nonexistent"], "govkit gate:"),
 ])
 def test_benchmark_script_runs(script: str, args: list[str], expected: str) -> None:
     process = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], check=False,

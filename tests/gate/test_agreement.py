@@ -127,6 +127,22 @@ def _planned_estate() -> dict[str, object]:
             "publicly_accessible": False, "backup_retention_period": 14, "multi_az": True,
             "username": "app"},
             unknown=["arn", "id", "kms_key_id", "endpoint", "address"]),
+        Planned("aws_db_snapshot", "open", {
+            "db_instance_identifier": "nbh-agree-open",
+            "db_snapshot_identifier": "nbh-agree-open-export", "shared_accounts": None},
+            unknown=["db_snapshot_arn", "encrypted", "engine", "id", "kms_key_id",
+                     "snapshot_type"],
+            refs={"db_instance_identifier": ["aws_db_instance.open.identifier",
+                                             "aws_db_instance.open"]}),
+        Planned("aws_rds_cluster", "aurora", {
+            "cluster_identifier": "nbh-agree-aurora", "engine": "aurora-postgresql",
+            "engine_mode": "provisioned", "master_username": "app",
+            "storage_encrypted": True, "backup_retention_period": 7},
+            unknown=["arn", "id", "kms_key_id", "endpoint"]),
+        Planned("aws_ebs_snapshot", "phi", {"description": "baseline", "tags_all": PHI},
+                unknown=["arn", "encrypted", "id", "kms_key_id", "owner_id", "volume_id",
+                         "volume_size"],
+                refs={"volume_id": ["aws_ebs_volume.phi.id", "aws_ebs_volume.phi"]}),
         Planned("aws_dynamodb_table", "notes", {
             "name": "nbh-agree-notes", "billing_mode": "PAY_PER_REQUEST", "hash_key": "id",
             "attribute": [{"name": "id", "type": "S"}], "tags_all": PHI,
@@ -260,6 +276,15 @@ def _apply(url: str) -> dict[str, str]:
                            BackupRetentionPeriod=14, MultiAZ=True)
     ids["aws_db_instance.open"], ids["aws_db_instance.closed"] = \
         "nbh-agree-open", "nbh-agree-closed"
+    rds.create_db_snapshot(DBSnapshotIdentifier="nbh-agree-open-export",
+                           DBInstanceIdentifier="nbh-agree-open")
+    ids["aws_db_snapshot.open"] = "nbh-agree-open-export"
+    rds.create_db_cluster(DBClusterIdentifier="nbh-agree-aurora", Engine="aurora-postgresql",
+                          MasterUsername="app", MasterUserPassword="not-a-secret-1",
+                          StorageEncrypted=True, BackupRetentionPeriod=7)
+    ids["aws_rds_cluster.aurora"] = "nbh-agree-aurora"
+    snapshot = ec2.create_snapshot(VolumeId=volume["VolumeId"], Description="baseline")
+    ids["aws_ebs_snapshot.phi"] = snapshot["SnapshotId"]
 
     for name, key, recovery in (("nbh-agree-notes", phi_key["Arn"], True),
                                 ("nbh-agree-claims", None, False)):
@@ -355,6 +380,13 @@ PAIRS = [
     ("iam-user-no-direct-policies", "aws_iam_user.agent", "FAIL"),
     ("iam-user-no-admin-policies", "aws_iam_user.agent", "FAIL"),
     ("iam-group-no-admin-policies", "aws_iam_group.ops", "FAIL"),
+    ("rds-snapshot-encrypted", "aws_db_snapshot.open", "FAIL"),
+    ("rds-snapshot-not-public", "aws_db_snapshot.open", "PASS"),
+    ("rds-snapshot-not-shared-externally", "aws_db_snapshot.open", "PASS"),
+    ("rds-cluster-storage-encrypted", "aws_rds_cluster.aurora", "PASS"),
+    ("ebs-snapshot-encrypted", "aws_ebs_snapshot.phi", "PASS"),
+    ("ebs-snapshot-not-public", "aws_ebs_snapshot.phi", "PASS"),
+    ("ebs-snapshot-not-shared-externally", "aws_ebs_snapshot.phi", "PASS"),
     ("aws-phi-in-hipaa-eligible-service", "aws_s3_bucket.intake", "PASS"),
     ("aws-phi-in-hipaa-eligible-service", "aws_dynamodb_table.notes", "PASS"),
     ("aws-phi-in-hipaa-eligible-service", "aws_ebs_volume.phi", "PASS"),
@@ -383,7 +415,8 @@ def test_gate_and_scan_agree(applied: Applied, planned: dict[tuple[str, str], Re
 
 def test_pairs_cover_every_rule_the_scan_judges_on_these_types(applied: Applied) -> None:
     judged_types = {"aws.s3.bucket", "aws.kms.key", "aws.cloudtrail.trail",
-                    "aws.ec2.regional_settings", "aws.ec2.volume", "aws.rds.instance",
+                    "aws.ec2.regional_settings", "aws.ec2.volume", "aws.ec2.snapshot",
+                    "aws.rds.instance", "aws.rds.snapshot", "aws.rds.cluster",
                     "aws.dynamodb.table"}
     scanned = {r.rule_id for r in applied.results if r.resource_type in judged_types}
     assert scanned <= {rule for rule, _, _ in PAIRS}, scanned - {r for r, _, _ in PAIRS}

@@ -196,6 +196,9 @@ def test_every_attribute_points_into_the_plan(rules):
     planned, _ = _verdict(PLANS / "s3_buckets.json", rules)
     for bucket in planned.inventory.of_type("aws.s3.bucket"):
         for name, refs in bucket.sources.items():
+            if name == "HipaaEligibility":  # judged against AWS's list, which it points at
+                assert refs[0].file.endswith("hipaa-eligible-services.yaml")
+                continue
             for ref in refs:
                 assert ref.file == "plan.json"
                 assert planned.context.owner(ref.pointer), (bucket.id, name, ref)
