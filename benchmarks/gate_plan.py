@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.gate.planbuilder import Planned, plan
+from tests.sources.terraform.planbuilder import Planned, plan
 
 MEASURE = """
 import resource, subprocess, sys, time

@@ -72,8 +72,8 @@ def gate_command(
 ) -> None:
     """Judge a Terraform plan with the same policies the scan uses."""
     from govkit.cli import _evaluated_at, _settings
-    from govkit.gate.inventory import build
-    from govkit.gate.plan import read_plan
+    from govkit.sources.terraform.inventory import build
+    from govkit.sources.terraform.plan import read_plan
     from govkit.gate.run import UNKNOWN_MODES, gate, is_unknown
     from govkit.policy import loader
     from govkit.policy.exceptions import load_exceptions

@@ -1,1 +1,2 @@
-"""Gating changes before they are applied: readers for Terraform and OpenTofu plans."""
+"""Gating changes before they are applied: a Terraform or OpenTofu plan (read and normalised by
+govkit.sources.terraform) judged with the scan's rules, and reported where the code is."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from govkit.errors import InputError
-from govkit.gate.plan import Plan, PlannedResource
+from govkit.sources.terraform.plan import Plan, PlannedResource
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from govkit import __version__
-from govkit.gate.context import UNKNOWN_CODES
-from govkit.gate.inventory import PlanInventory
+from govkit.sources.terraform.context import UNKNOWN_CODES
+from govkit.sources.terraform.inventory import PlanInventory
 from govkit.gate.locate import Locator, relative
-from govkit.gate.plan import Plan
+from govkit.sources.terraform.plan import Plan
 from govkit.gate.run import is_unknown
 from govkit.policy.model import Rule
 from govkit.report.formats import junit as junit_format

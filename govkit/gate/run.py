@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from govkit.gate.context import UNKNOWN_CODES
-from govkit.gate.inventory import NotEvaluated, PlanInventory
-from govkit.gate.plan import CHANGING
+from govkit.sources.terraform.context import UNKNOWN_CODES
+from govkit.sources.terraform.inventory import NotEvaluated, PlanInventory
+from govkit.sources.terraform.plan import CHANGING
 from govkit.policy.evaluate import Settings, apply_exceptions, judge
 from govkit.policy.exceptions import RiskException
 from govkit.policy.model import Rule

@@ -18,13 +18,13 @@ import boto3
 import pytest
 
 from govkit.demo.run import aws_environment
-from govkit.gate.inventory import build
-from govkit.gate.plan import parse_plan
+from govkit.sources.terraform.inventory import build
+from govkit.sources.terraform.plan import parse_plan
 from govkit.results import Result
 from govkit.run import RunOptions, scan
 from govkit.sources.aws.scan import AwsService, ScanRequest
-from tests.gate.planbuilder import Planned, plan
-from tests.gate.support import judged
+from tests.sources.terraform.planbuilder import Planned, plan
+from tests.sources.terraform.support import judged
 from tests.support.moto_process import moto_process
 
 REGION = "us-east-1"

@@ -134,7 +134,7 @@ def test_usage_errors_exit_2() -> None:
 
 
 def test_resources_of_unknown_types_are_listed_as_not_evaluated(tmp_path: Path) -> None:
-    from tests.gate.planbuilder import Planned, dump, plan
+    from tests.sources.terraform.planbuilder import Planned, dump, plan
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(dump(plan([Planned("aws_sqs_queue", "intake", {"name": "intake"},
                                             unknown=["arn", "id"])])))

@@ -25,8 +25,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from govkit.gate.context import UNKNOWN_AFTER_APPLY, PlanContext, Unknown, policy_document
-from govkit.gate.plan import AttrPath, PlannedResource, resolve_reference
+from govkit.sources.terraform.context import (UNKNOWN_AFTER_APPLY, PlanContext, Unknown,
+                                              policy_document)
+from govkit.sources.terraform.plan import AttrPath, PlannedResource, resolve_reference
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.policy_analysis import grants_admin, trust_summary
 from govkit.snapshot import GLOBAL_REGION
@@ -44,7 +45,8 @@ GROUP_USERS = "aws_iam_group_membership"
 # The AWS managed policies whose default version grants admin by the live scan's
 # ``grants_admin``: the scan reads each attached AWS managed policy's document and applies it;
 # a plan has no document, so this is that function run over every AWS managed policy document
-# (1582 of them, the copy moto 5.2.5 ships; tests/gate/test_aws_iam.py checks it again).
+# (1582 of them, the copy moto 5.2.5 ships; tests/sources/terraform/test_aws_iam.py checks
+# it again).
 # Any other AWS managed policy grants no admin; keyed by path and name after ``policy/``.
 AWS_MANAGED_ADMIN = frozenset({"AdministratorAccess", "IAMFullAccess",
                                "AWSMcpServiceActionsFullAccess"})

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from govkit.gate.inventory import build
-from govkit.gate.plan import parse_plan, read_plan
+from govkit.sources.terraform.inventory import build
+from govkit.sources.terraform.plan import parse_plan, read_plan
 from govkit.gate.run import gate, is_unknown
 from govkit.policy.evaluate import Settings
 from govkit.policy.loader import load_policy_set
-from tests.gate.support import NOW
+from tests.sources.terraform.support import NOW
 from govkit.results import Result, Status
-from tests.gate.planbuilder import Planned, plan
+from tests.sources.terraform.planbuilder import Planned, plan
 
-PLANS = Path(__file__).parents[1] / "data" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
 PHI = {"data_classification": "phi"}
 
 

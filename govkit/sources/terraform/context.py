@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from govkit.gate.plan import AttrPath, Plan, PlannedResource, resolve_reference
+from govkit.sources.terraform.plan import AttrPath, Plan, PlannedResource, resolve_reference
 from govkit.inventory.model import (CallFailure, Ref, ResourceBuilder, json_pointer,
                                     present_path)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from govkit.gate.aws.rds import Decided, Decision, after_apply, apply, configured
-from govkit.gate.context import PlanContext, Unknown, describe_path
-from govkit.gate.keys import resolve_key
-from govkit.gate.plan import AttrPath, PlannedResource
+from govkit.sources.terraform.aws.rds import Decided, Decision, after_apply, apply, configured
+from govkit.sources.terraform.context import PlanContext, Unknown, describe_path
+from govkit.sources.terraform.keys import resolve_key
+from govkit.sources.terraform.plan import AttrPath, PlannedResource
 from govkit.inventory.model import CallFailure, Resource, ResourceBuilder
 
 VOLUME, SNAPSHOT, BY_DEFAULT = "aws_ebs_volume", "aws_ebs_snapshot", \

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from govkit.gate.aws.appstream import created_unset
-from govkit.gate.context import PlanContext, Unknown
-from govkit.gate.keys import put_key_arn
-from govkit.gate.plan import PlannedResource
+from govkit.sources.terraform.aws.appstream import created_unset
+from govkit.sources.terraform.context import PlanContext, Unknown
+from govkit.sources.terraform.keys import put_key_arn
+from govkit.sources.terraform.plan import PlannedResource
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.ip_groups import prefix_length
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from govkit.gate.context import NOT_IN_PLAN, UNKNOWN_AFTER_APPLY
-from govkit.gate.inventory import PlanInventory, build
-from govkit.gate.plan import read_plan
+from govkit.sources.terraform.context import NOT_IN_PLAN, UNKNOWN_AFTER_APPLY
+from govkit.sources.terraform.inventory import PlanInventory, build
+from govkit.sources.terraform.plan import read_plan
 from govkit.inventory.model import Resource
-from tests.gate.support import judged
+from tests.sources.terraform.support import judged
 from govkit.results import Result, Status
 
-PLAN = Path(__file__).resolve().parent.parent / "data" / "plans" / "dynamodb_tables.json"
+PLAN = Path(__file__).resolve().parents[2] / "data" / "plans" / "dynamodb_tables.json"
 KMS, PITR = "dynamodb-phi-table-kms-encryption", "dynamodb-phi-table-point-in-time-recovery"
 
 

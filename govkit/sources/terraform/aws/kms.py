@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from govkit.gate.context import UNKNOWN_AFTER_APPLY, PlanContext, Unknown
-from govkit.gate.plan import PlannedResource
+from govkit.sources.terraform.context import UNKNOWN_AFTER_APPLY, PlanContext, Unknown
+from govkit.sources.terraform.plan import PlannedResource
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
 
 KEY = "aws_kms_key"

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from govkit.gate.context import NOT_IN_PLAN, UNKNOWN_AFTER_APPLY
-from govkit.gate.inventory import PlanInventory, build
-from govkit.gate.plan import read_plan
+from govkit.sources.terraform.context import NOT_IN_PLAN, UNKNOWN_AFTER_APPLY
+from govkit.sources.terraform.inventory import PlanInventory, build
+from govkit.sources.terraform.plan import read_plan
 from govkit.gate.run import gate
 from govkit.policy.evaluate import Settings
 from govkit.policy.loader import load_policy_set
-from tests.gate.support import NOW, judged
+from tests.sources.terraform.support import NOW, judged
 from govkit.results import Result, Status
 
-PLAN = Path(__file__).resolve().parent.parent / "data" / "plans" / "rds_databases.json"
+PLAN = Path(__file__).resolve().parents[2] / "data" / "plans" / "rds_databases.json"
 
 
 @pytest.fixture(scope="module")

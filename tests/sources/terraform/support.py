@@ -7,14 +7,14 @@ import datetime as dt
 import functools
 from pathlib import Path
 
-from govkit.gate.inventory import PlanInventory
+from govkit.sources.terraform.inventory import PlanInventory
 from govkit.gate.run import gate
 from govkit.policy.evaluate import Settings
 from govkit.policy.loader import load_policy_set
 from govkit.policy.model import Rule
 from govkit.results import Result
 
-PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
 
 

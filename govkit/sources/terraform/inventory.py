@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govkit import vdi
-from govkit.gate.aws import CONSUMED, NORMALIZERS
-from govkit.gate.context import PlanContext
-from govkit.gate.plan import CHANGING, Plan, PlannedResource
+from govkit.sources.terraform.aws import CONSUMED, NORMALIZERS
+from govkit.sources.terraform.context import PlanContext
+from govkit.sources.terraform.plan import CHANGING, Plan, PlannedResource
 from govkit.inventory.model import Inventory, Resource
 from govkit.sources.aws import eligible
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from govkit.gate.aws import cloudtrail
-from govkit.gate.context import PlanContext, Unknown, policy_document
-from govkit.gate.keys import Key, resolve_key
-from govkit.gate.plan import AttrPath, PlannedResource
+from govkit.sources.terraform.aws import cloudtrail
+from govkit.sources.terraform.context import PlanContext, Unknown, policy_document
+from govkit.sources.terraform.keys import Key, resolve_key
+from govkit.sources.terraform.plan import AttrPath, PlannedResource
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.policy_analysis import allows_public, denies_insecure_transport
 

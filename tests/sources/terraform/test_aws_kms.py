@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from govkit.gate.inventory import PlanInventory, build
-from govkit.gate.plan import read_plan
+from govkit.sources.terraform.inventory import PlanInventory, build
+from govkit.sources.terraform.plan import read_plan
 from govkit.inventory.model import Resource
-from tests.gate.support import judged
+from tests.sources.terraform.support import judged
 from govkit.results import Result, Status
 
-PLAN = Path(__file__).resolve().parent.parent / "data" / "plans" / "kms_keys.json"
+PLAN = Path(__file__).resolve().parents[2] / "data" / "plans" / "kms_keys.json"
 
 
 @pytest.fixture(scope="module")

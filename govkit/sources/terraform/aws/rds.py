@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from govkit.gate.context import UNKNOWN_AFTER_APPLY, PlanContext, Unknown
-from govkit.gate.keys import resolve_key
-from govkit.gate.plan import AttrPath, PlannedResource
+from govkit.sources.terraform.context import UNKNOWN_AFTER_APPLY, PlanContext, Unknown
+from govkit.sources.terraform.keys import resolve_key
+from govkit.sources.terraform.plan import AttrPath, PlannedResource
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
 
 INSTANCE, CLUSTER_INSTANCE, CLUSTER = "aws_db_instance", "aws_rds_cluster_instance", \

@@ -12,8 +12,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 
-from govkit.gate.context import PlanContext
-from govkit.gate.plan import PlannedResource
+from govkit.sources.terraform.context import PlanContext
+from govkit.sources.terraform.plan import PlannedResource
 from govkit.inventory.model import Resource
 
 Normalizer = Callable[[PlanContext, PlannedResource], Iterable[Resource]]
@@ -27,7 +27,7 @@ def _load() -> tuple[Mapping[str, Normalizer], frozenset[str]]:
     normalizers: dict[str, Normalizer] = {}
     consumed: set[str] = set()
     for name in MODULES:
-        module = importlib.import_module(f"govkit.gate.aws.{name}")
+        module = importlib.import_module(f"govkit.sources.terraform.aws.{name}")
         for type_, function in module.NORMALIZERS.items():
             if type_ in normalizers:
                 raise RuntimeError(f"two plan normalisers for {type_}")

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from govkit.gate.aws.cloudtrail import bucket_data_events, log_destination_trails
-from govkit.gate.context import UNKNOWN_AFTER_APPLY, PlanContext
-from govkit.gate.inventory import PlanInventory, build
-from govkit.gate.plan import parse_plan, read_plan
+from govkit.sources.terraform.aws.cloudtrail import bucket_data_events, log_destination_trails
+from govkit.sources.terraform.context import UNKNOWN_AFTER_APPLY, PlanContext
+from govkit.sources.terraform.inventory import PlanInventory, build
+from govkit.sources.terraform.plan import parse_plan, read_plan
 from govkit.inventory.model import Resource
-from tests.gate.support import judged
+from tests.sources.terraform.support import judged
 from govkit.results import Result, Status
 
-PLAN = Path(__file__).resolve().parent.parent / "data" / "plans" / "cloudtrail_trails.json"
+PLAN = Path(__file__).resolve().parents[2] / "data" / "plans" / "cloudtrail_trails.json"
 KMS, VALIDATION, LOGS = ("cloudtrail-trail-kms-encrypted", "cloudtrail-trail-log-file-validation",
                          "cloudtrail-trail-cloudwatch-logs")
 

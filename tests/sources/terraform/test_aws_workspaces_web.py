@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from govkit.gate.inventory import PlanInventory, build
-from govkit.gate.plan import read_plan
-from tests.gate.support import judged
+from govkit.sources.terraform.inventory import PlanInventory, build
+from govkit.sources.terraform.plan import read_plan
+from tests.sources.terraform.support import judged
 from govkit.results import Result
 
-PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
 FILE = "workspacesweb_portals.json"
 
 

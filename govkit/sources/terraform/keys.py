@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from govkit.gate.context import PlanContext, Unknown
-from govkit.gate.plan import AttrPath, PlannedResource
+from govkit.sources.terraform.context import PlanContext, Unknown
+from govkit.sources.terraform.plan import AttrPath, PlannedResource
 from govkit.inventory.model import CallFailure, Ref, ResourceBuilder
 
 KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key",

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from govkit.gate.context import PlanContext, Unknown
-from govkit.gate.keys import put_key_arn
-from govkit.gate.plan import PlannedResource
+from govkit.sources.terraform.context import PlanContext, Unknown
+from govkit.sources.terraform.keys import put_key_arn
+from govkit.sources.terraform.plan import PlannedResource
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.workspaces_web import CAPABILITIES
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from govkit.errors import InputError
-from govkit.gate.plan import Plan, changed, parse_plan, read_plan, resolve_reference
+from govkit.sources.terraform.plan import Plan, changed, parse_plan, read_plan, resolve_reference
 
-PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
 V12 = PLANS / "phi_v1_2.json"
 V01 = PLANS / "legacy_v0_1.json"
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from govkit.gate.context import PlanContext, Unknown
-from govkit.gate.plan import PlannedResource
+from govkit.sources.terraform.context import PlanContext, Unknown
+from govkit.sources.terraform.plan import PlannedResource
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.appstream import effective_user_settings
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from govkit.gate.inventory import PlanInventory, build
-from govkit.gate.plan import read_plan
+from govkit.sources.terraform.inventory import PlanInventory, build
+from govkit.sources.terraform.plan import read_plan
 from govkit.gate.run import gate
 from govkit.policy.evaluate import Settings
 from govkit.policy.loader import load_policy_set
-from tests.gate.support import NOW
+from tests.sources.terraform.support import NOW
 from govkit.results import Result
 
-PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
 
 
 def _inventory(name: str) -> PlanInventory:

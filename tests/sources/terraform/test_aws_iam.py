@@ -7,18 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from govkit.gate.aws.iam import AWS_MANAGED_ADMIN
-from govkit.gate.inventory import PlanInventory, build
-from govkit.gate.plan import read_plan
+from govkit.sources.terraform.aws.iam import AWS_MANAGED_ADMIN
+from govkit.sources.terraform.inventory import PlanInventory, build
+from govkit.sources.terraform.plan import read_plan
 from govkit.gate.run import gate
 from govkit.inventory.model import Resource
 from govkit.policy.evaluate import Settings
 from govkit.policy.loader import load_policy_set
-from tests.gate.support import NOW
+from tests.sources.terraform.support import NOW
 from govkit.results import Result, Status
 from govkit.sources.aws.normalize.policy_analysis import grants_admin
 
-PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
 Results = dict[tuple[str, str], Result]
 
 

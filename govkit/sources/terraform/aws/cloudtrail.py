@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from govkit.gate.context import PlanContext, Unknown, describe_path
-from govkit.gate.keys import resolve_key
-from govkit.gate.plan import AttrPath, PlannedResource
+from govkit.sources.terraform.context import PlanContext, Unknown, describe_path
+from govkit.sources.terraform.keys import resolve_key
+from govkit.sources.terraform.plan import AttrPath, PlannedResource
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.data_events import READ, WRITE, s3_data_events
 

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from govkit.gate.context import NOT_IN_PLAN
-from govkit.gate.inventory import PlanInventory, build
-from govkit.gate.plan import parse_plan, read_plan
+from govkit.sources.terraform.context import NOT_IN_PLAN
+from govkit.sources.terraform.inventory import PlanInventory, build
+from govkit.sources.terraform.plan import parse_plan, read_plan
 from govkit.gate.run import gate
 from govkit.inventory.model import Resource
 from govkit.policy.evaluate import Settings
 from govkit.policy.loader import load_policy_set
-from tests.gate.support import NOW, judged
+from tests.sources.terraform.support import NOW, judged
 from govkit.results import Result, Status
 
-PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
+PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
 VOLUMES = PLANS / "ec2_volumes.json"
 BY_DEFAULT = PLANS / "ec2_encryption_by_default.json"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from govkit.gate.aws.rds import after_apply, configured
-from govkit.gate.context import PlanContext, Unknown
-from govkit.gate.keys import resolve_key
-from govkit.gate.plan import PlannedResource
+from govkit.sources.terraform.aws.rds import after_apply, configured
+from govkit.sources.terraform.context import PlanContext, Unknown
+from govkit.sources.terraform.keys import resolve_key
+from govkit.sources.terraform.plan import PlannedResource
 from govkit.inventory.model import CallFailure, Resource, ResourceBuilder
 
 TABLE = "aws_dynamodb_table"
