@@ -31,6 +31,7 @@ from govkit.cli_common import fail_on as fail_on_threshold
 from govkit.cli_controls import register as register_controls
 from govkit.cli_diff import register as register_diff
 from govkit.cli_gate import register as register_gate
+from govkit.cli_merge import register as register_merge
 from govkit.cli_report import register as register_report
 from govkit.cli_show import register as register_show
 from govkit.checks.interface import period_bounds
@@ -53,6 +54,7 @@ register_show(app)
 register_report(app)
 register_diff(app)
 register_gate(app)
+register_merge(app)
 
 
 
@@ -208,11 +210,17 @@ def scan_command(
     hipaa_eligible_services: Annotated[Path | None, typer.Option(
         exists=True, dir_okay=False, help="A refreshed copy of AWS's HIPAA eligible services "
         "list (default: the dated list govkit ships).")] = None,
+    shard: Annotated[str | None, typer.Option(
+        help="Collect one partition of the scan: I/N (e.g. 2/8), or N with the index from "
+             "JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or GOVKIT_SHARD_INDEX (0-based). "
+             "Merge the N shard runs with 'govkit merge'.")] = None,
 ) -> None:
     """Scan AWS accounts and the configured identity, HR and roster sources, record every
     call, evaluate the policies, report (and sign)."""
     _check_format(output)
     fail_on_threshold(fail_on)
+    from govkit.shard import Shard
+    partition = Shard.parse(shard) if shard is not None else None
     configured = load_config(config) if config is not None else None
     from govkit.policy import profiles
     chosen: profiles.Profile | None = None
@@ -257,10 +265,24 @@ def scan_command(
     options = RunOptions(out=out_dir, policy_dirs=tuple(policies or ()), exceptions=exceptions,
                          settings=settings, evaluated_at=_evaluated_at(evaluated_at),
                          period=_period(period), signer=signer,
-                         sources=configured.sources if configured else ())
+                         sources=configured.sources if configured else (), shard=partition)
     with _progress_callback() as advance:
         run = scan(request, options, advance)
+    if partition is not None:
+        raise typer.Exit(_shard_written(run, partition))
     raise typer.Exit(_report(run, output, fail_on))
+
+
+def _shard_written(run: Run, partition: Any) -> int:
+    """A shard run is a part of the evidence: its own results are partial (what the other
+    shards collect is missing), so it succeeds once written; the merge gives the verdict."""
+    source: dict[str, Any] = next((s for s in run.manifest["sources"]
+                                   if s.get("type") == "aws"), {})
+    out.print(f"shard {partition.label} written: {run.path} ({source.get('api_calls', 0)} API "
+              f"calls in {len(run.manifest['accounts'])} accounts)", highlight=False)
+    out.print(f"its results are partial; merge the {partition.count} shard runs with: "
+              "govkit merge SHARD_RUN... --out DIR", highlight=False)
+    return EXIT_OK
 
 
 @app.command("demo")

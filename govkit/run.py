@@ -13,6 +13,7 @@ run directory, so re-running it later (replay) gives the same bytes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import os
@@ -47,6 +48,7 @@ from govkit.policy.loader import PolicySet, load_policy_set
 from govkit.policy.model import Rule
 from govkit.policy.parameters import problem_with
 from govkit.results import Evaluation, validate_results
+from govkit.shard import Shard
 from govkit.snapshot import Snapshot, SnapshotWriter
 
 MANIFEST = "manifest.json"
@@ -82,6 +84,7 @@ class RunOptions:
     period: str | None = None
     signer: Signer | None = None
     sources: tuple[tuple[SourceKind, Any], ...] = ()  # configured sources other than AWS
+    shard: Shard | None = None  # one partition of the scan (govkit.shard); merged later
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ def _aws_entry(scope: ScanScope) -> dict[str, Any]:
 def _manifest(run_id: str, started: dt.datetime, finished: dt.datetime,
               evaluated_at: dt.datetime, period: str, scope: ScanScope | None,
               sources: list[dict[str, Any]], settings: Settings,
-              policies: PolicySet) -> dict[str, Any]:
+              policies: PolicySet, shard: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "schema": MANIFEST_SCHEMA,
         "tool": {"name": "govkit", "version": __version__},
@@ -152,6 +155,7 @@ def _manifest(run_id: str, started: dt.datetime, finished: dt.datetime,
         "settings": settings.to_json(),
         "policies": {"rules": len(policies.rules), "catalogue": policies.catalogue.id,
                      "dir": "policies"},
+        **({"shard": shard} if shard is not None else {}),
     }
 
 
@@ -165,6 +169,8 @@ def scan(request: ScanRequest | None, options: RunOptions, progress: Progress | 
         load_exceptions(options.exceptions)  # fail on a bad file before scanning
     if request is not None:
         check_request(request)
+        if options.shard is not None:
+            request = dataclasses.replace(request, shard=options.shard)
     if request is None and not options.sources:
         raise UsageError("nothing to scan: give AWS options or a configuration file that "
                          "names a source")
@@ -179,7 +185,8 @@ def scan(request: ScanRequest | None, options: RunOptions, progress: Progress | 
     try:
         writer = SnapshotWriter(partial)
         window = CollectWindow(since=min(period_start, started), until=started)
-        entries = _source_entries(options.sources, writer, window)
+        singletons = options.shard is None or options.shard.owns_singletons
+        entries = _source_entries(options.sources if singletons else (), writer, window)
         scope = plan_and_run(request, writer, progress) if request is not None else None
         writer.write_index()
         if on_collected is not None:
@@ -189,7 +196,9 @@ def scan(request: ScanRequest | None, options: RunOptions, progress: Progress | 
         _copy_policies(partial, policies, options.exceptions, options.settings)
         manifest = _manifest(run_id, started, finished, evaluated_at,
                              options.period or period_of(evaluated_at), scope, entries,
-                             options.settings, policies)
+                             options.settings, policies,
+                             None if options.shard is None else options.shard.to_json(
+                                 scan_fingerprint(request, options, policies)))
         canonical.write_json(partial / MANIFEST, manifest)
         evaluation = write_results(partial)
         unsigned: SigningError | None = None
@@ -211,6 +220,33 @@ def scan(request: ScanRequest | None, options: RunOptions, progress: Progress | 
         raise SigningError(f"{unsigned}. The run is complete but unsigned: {final}; sign it "
                            "with 'govkit bundle sign'")
     return Run(final, manifest, evaluation)
+
+
+def scan_fingerprint(request: ScanRequest | None, options: RunOptions,
+                     policies: PolicySet) -> str:
+    """What every shard of one scan shares, as one digest: what is collected (not how: the
+    workers, retries and credentials may differ per job), the evaluation settings, time and
+    period, the policies and the exceptions. The merge refuses shards that disagree."""
+    import hashlib
+    asked: dict[str, Any] = {}
+    if request is not None:
+        asked = {"home_region": request.home_region, "regions": sorted(request.regions),
+                 "accounts": sorted(request.accounts), "org": request.org,
+                 "role_name": request.role_name, "services": [s.value for s in request.services],
+                 "identity_center_region": request.identity_center_region}
+    digest = hashlib.sha256()
+    for rule in sorted(policies.rules, key=lambda r: r.id):
+        digest.update(rule.id.encode() + b"\0" + rule.text + b"\0")
+    digest.update(policies.catalogue.text)
+    document: Any = {
+        "aws": asked, "sources": sorted(kind.section for kind, _ in options.sources),
+        "settings": options.settings.to_json(), "policies": digest.hexdigest(),
+        "exceptions": hashlib.sha256(options.exceptions.read_bytes()).hexdigest()
+        if options.exceptions is not None else None,
+        "evaluated_at": canonical.iso_utc(options.evaluated_at)
+        if options.evaluated_at is not None else None,
+        "period": options.period}
+    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
 
 
 def _make_folder(folder: Path) -> list[Path]:

@@ -17,6 +17,7 @@ from govkit.sources.aws.services import (
     workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
+from govkit.shard import Shard
 from govkit.snapshot import GLOBAL_REGION, SnapshotWriter
 
 
@@ -71,6 +72,11 @@ class ScanRequest:
     identity_center_region: str | None = None
     # the HIPAA eligible services list PHI resources are judged against; None: govkit's own
     hipaa_eligible_services: Path | None = None
+    # one partition of the work (govkit.shard); None: all of it
+    shard: Shard | None = None
+
+    def owns(self, account: str, region: str, service: AwsService) -> bool:
+        return self.shard is None or self.shard.owns(account, region, service.value)
 
     def collected_services(self) -> tuple[AwsService, ...]:
         """The services this request collects: Identity Center only with its region."""
@@ -197,12 +203,16 @@ def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
                 continue
             collect = COLLECTORS[service]
             if service in GLOBAL_SERVICES:
+                if not request.owns(target.account, GLOBAL_REGION, service):
+                    continue
                 scope = ServiceScope(target, request.home_region, writer, label=GLOBAL_REGION,
                                      scan_regions=tuple(regions))
                 tasks.append(_bind(collect, scope))
                 continue
             offered = target.regions_offering(service.value)
             for region in regions:
+                if not request.owns(target.account, region, service):
+                    continue
                 if offered and region not in offered:
                     skipped.append({"account": target.account, "region": region,
                                     "service": service.value, "reason": "not offered"})
@@ -225,7 +235,8 @@ def _organization_tasks(request: ScanRequest, home: sessions.AccountSession,
     """Identity Center, once, with the caller's own credentials (the management or delegated
     administrator account), in its region."""
     if request.identity_center_region is None or \
-            AwsService.IDENTITY_CENTER not in request.collected_services():
+            AwsService.IDENTITY_CENTER not in request.collected_services() or \
+            (request.shard is not None and not request.shard.owns_singletons):
         return []
     scope = ServiceScope(home, request.identity_center_region, writer)
     return [_bind(COLLECTORS[AwsService.IDENTITY_CENTER], scope)]

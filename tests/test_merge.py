@@ -1,0 +1,180 @@
+"""Sharded scans merged into one run: the same results, entry for entry, as one unsharded scan
+of the same organisation at the same evaluation time; anything but the complete set of one
+scan's shards is refused, naming the shard.
+
+The emulated organisation: the demo estate in the management account and two member accounts,
+scanned in two regions through the role govkit assumes in each, with the shards run as
+parallel processes as a job engine would run them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from govkit.bundle import keys
+
+EVALUATED_AT = "2026-12-02T12:00:00Z"
+SCAN = ["--org", "--role-name", "GovkitReadOnly", "--regions", "us-east-1,us-west-2",
+        "--evaluated-at", EVALUATED_AT, "--fail-on", "none"]
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port_file = tmp_path_factory.mktemp("emulator") / "endpoint"
+    process = subprocess.Popen([sys.executable, "-m", "govkit.demo.serve", "--scale", "1",
+                                "--port-file", str(port_file)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not port_file.exists():
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "emulator did not start"
+            time.sleep(0.1)
+        endpoint = port_file.read_text().strip()
+        organizations = boto3.client("organizations", endpoint_url=endpoint,
+                                     region_name="us-east-1", aws_access_key_id="testing",
+                                     aws_secret_access_key="testing")
+        organizations.create_organization(FeatureSet="ALL")
+        for name in ("East Clinic", "West Clinic"):
+            organizations.create_account(Email=f"it@{name.split()[0].lower()}.example",
+                                         AccountName=name)
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _env(endpoint: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing",
+               AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    return env
+
+
+def govkit(endpoint: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "govkit", *args], cwd=cwd, env=_env(endpoint),
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+@pytest.fixture(scope="module")
+def work(emulator: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An unsharded scan, and the same scan as three shards run at once, each signed."""
+    root = tmp_path_factory.mktemp("sharded")
+    keys.generate(root / "keys")
+    whole = govkit(emulator, "scan", *SCAN, "--out", "whole", cwd=root)
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    jobs = [subprocess.Popen([sys.executable, "-m", "govkit", "scan", *SCAN,
+                              "--shard", "3", "--out", f"shard{index}",
+                              "--sign-key", str(root / "keys" / "govkit.key")],
+                             cwd=root, env={**_env(emulator), "JOB_COMPLETION_INDEX":
+                                            str(index - 1)},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for index in (1, 2, 3)]
+    for job in jobs:
+        stdout, stderr = job.communicate(timeout=600)
+        assert job.returncode == 0, stdout + stderr
+        assert "its results are partial" in stdout
+    return root
+
+
+def _results(run: Path) -> list[dict[str, object]]:
+    return json.loads((run / "results" / "results.json").read_text())["results"]
+
+
+def test_merged_run_equals_the_unsharded_scan(emulator: str, work: Path) -> None:
+    merged = govkit(emulator, "merge", "shard1/latest", "shard2/latest", "shard3/latest",
+                    "--out", "merged", "--fail-on", "none", cwd=work)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    whole, combined = work / "whole" / "latest", work / "merged" / "latest"
+    assert _results(combined) == _results(whole)
+    manifest = json.loads((combined / "manifest.json").read_text())
+    assert manifest["evaluated_at"] == EVALUATED_AT
+    assert len(manifest["accounts"]) == 3
+    assert [m["index"] for m in manifest["merged_from"]] == [1, 2, 3]
+    assert "shard" not in manifest
+    whole_manifest = json.loads((whole / "manifest.json").read_text())
+    assert manifest["accounts"] == whole_manifest["accounts"]
+    assert manifest["regions"] == whole_manifest["regions"]
+    # the same calls (a poll of the credential report may be answered at once or not: how
+    # often it was asked is timing, not partition)
+    assert _calls(combined) == _calls(whole)
+    assert manifest["sources"][0]["api_calls"] == len(json.loads(
+        (combined / "snapshots" / "index.json").read_text())["calls"])
+
+
+def _calls(run: Path) -> set[tuple[str, str, str, str, str]]:
+    calls = json.loads((run / "snapshots" / "index.json").read_text())["calls"]
+    return {(c["account"], c["region"], c["service"], c["operation"],
+             json.dumps(c["params"], sort_keys=True)) for c in calls}
+
+
+def test_each_shard_holds_only_its_partition(work: Path) -> None:
+    files = [{e["file"] for e in json.loads(
+        (work / f"shard{i}" / "latest" / "snapshots" / "index.json").read_text())["calls"]
+        if e["operation"] not in ("DescribeRegions", "ListAccounts",
+                                  "ReadHipaaEligibleServices")} for i in (1, 2, 3)]
+    assert all(files)
+    assert not (files[0] & files[1] or files[0] & files[2] or files[1] & files[2])
+
+
+def test_a_missing_shard_is_named(emulator: str, work: Path) -> None:
+    process = govkit(emulator, "merge", "shard1/latest", "shard3/latest", "--out", "partial",
+                     cwd=work)
+    assert process.returncode == 2
+    assert "missing 2/3" in process.stderr and "Traceback" not in process.stderr
+    assert not (work / "partial").exists()
+
+
+def test_a_duplicated_shard_is_named(emulator: str, work: Path) -> None:
+    process = govkit(emulator, "merge", "shard1/latest", "shard2/latest", "shard2/latest",
+                     "shard3/latest", "--out", "twice", cwd=work)
+    assert process.returncode == 2
+    assert "shard 2/3 is given twice" in process.stderr
+
+
+def test_a_shard_of_another_scan_is_refused(emulator: str, work: Path) -> None:
+    other = [a if a != "us-east-1,us-west-2" else "us-east-1" for a in SCAN]
+    made = govkit(emulator, "scan", *other, "--shard", "2/3", "--out", "other", cwd=work)
+    assert made.returncode == 0, made.stderr
+    process = govkit(emulator, "merge", "shard1/latest", "other/latest", "shard3/latest",
+                     "--out", "foreign", cwd=work)
+    assert process.returncode == 2
+    assert "other/latest" in process.stderr and "of a different scan" in process.stderr
+
+
+def test_signed_shard_archives_are_verified_before_merging(emulator: str, work: Path) -> None:
+    archives = []
+    for index in (1, 2, 3):
+        packed = govkit(emulator, "bundle", "pack", f"shard{index}/latest", "--out",
+                        f"shard{index}.tar.gz", cwd=work)
+        assert packed.returncode == 0, packed.stderr
+        archives.append(f"shard{index}.tar.gz")
+    good = govkit(emulator, "merge", *archives, "--verify-key", "keys/govkit.pub",
+                  "--out", "from-archives", "--fail-on", "none", "--sign-key",
+                  "keys/govkit.key", cwd=work)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert _results(work / "from-archives" / "latest") == _results(work / "whole" / "latest")
+    verified = govkit(emulator, "verify", "from-archives/latest", "--key",
+                      "keys/govkit.pub", cwd=work)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+    tampered = work / "tampered"
+    shutil.copytree(work / "shard2" / "latest", tampered, symlinks=True)
+    index = json.loads((tampered / "snapshots" / "index.json").read_text())
+    record = tampered / index["calls"][-1]["file"]
+    record.write_bytes(record.read_bytes().replace(b'"ok"', b'"OK"', 1))
+    refused = govkit(emulator, "merge", "shard1/latest", "tampered", "shard3/latest",
+                     "--verify-key", "keys/govkit.pub", "--out", "refused", cwd=work)
+    assert refused.returncode == 2
+    assert "tampered" in refused.stderr and "does not verify" in refused.stderr
