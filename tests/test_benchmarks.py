@@ -16,11 +16,11 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 @pytest.mark.parametrize(("script", "args", "expected"), [
     ("scan_scale.py", ["--scales", "1", "--workers", "4"], "calls/s"),
-    ("evaluate_throughput.py", ["--resources", "2000"], "evaluations/s"),
+    ("evaluate_throughput.py", ["--resources", "500"], "evaluations/s"),
     ("bundle_throughput.py", ["--mib", "8", "--files", "4"], "of sha256sum"),
     ("people_scale.py", ["--hr", "300", "--okta", "300", "--iam", "150", "--page-size", "50"],
      "join + evaluation"),
-    ("report_formats.py", ["--results", "2000", "--formats", "html,csv,oscal"], "peak MiB"),
+    ("report_formats.py", ["--results", "500", "--formats", "html,csv,oscal"], "peak MiB"),
     ("gate_plan.py", ["--resources", "200", "--checkov", "/nonexistent"], "govkit gate:"),
 ])
 def test_benchmark_script_runs(script: str, args: list[str], expected: str) -> None:

@@ -79,10 +79,12 @@ class KmsSigner:
             described = kms.get_public_key(KeyId=key_id)
         except (ClientError, BotoCoreError) as exc:
             raise SigningError(f"kms:GetPublicKey on {key_id} failed: {exc}") from None
-        if described.get("KeySpec") != "ECC_NIST_P256" or \
+        # KeySpec, or CustomerMasterKeySpec, the older name KMS still answers beside it
+        spec = described.get("KeySpec") or described.get("CustomerMasterKeySpec")
+        if spec != "ECC_NIST_P256" or \
                 "ECDSA_SHA_256" not in (described.get("SigningAlgorithms") or []):
             raise SigningError(f"{key_id} must be an ECC_NIST_P256 SIGN_VERIFY key "
-                               f"(it is {described.get('KeySpec')})")
+                               f"(it is {spec})")
         self._public = public_from_der(described["PublicKey"])
         self.description = f"AWS KMS key {described.get('KeyId', key_id)}"
 

@@ -8,6 +8,8 @@ against the catalogue, so a mistake is reported with file, line and field before
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -221,7 +223,29 @@ def _check_template(doc: YamlDocument, where: JsonPath, text: str,
                          field=field) from None
 
 
+# rules already loaded in this process, by their file's bytes: a replay, a report and the
+# scan that made a run read the same files again (an operation sweep reads them hundreds of
+# times); a rule depends only on its text, its area and its file's name
+_LOADED: dict[tuple[bytes, str, str], Rule] = {}
+_LOADED_MAX = 4096
+
+
 def load_rule(path: Path, area: str) -> Rule:
+    try:
+        text = path.read_bytes()
+    except OSError:
+        text = b""  # load_yaml names the file and the problem
+    cached = _LOADED.get((text, area, path.stem)) if text else None
+    if cached is not None:
+        return cached if cached.path == str(path) else dataclasses.replace(cached,
+                                                                           path=str(path))
+    rule = _parse_rule(path, area)
+    if text and len(_LOADED) < _LOADED_MAX:
+        _LOADED[(text, area, path.stem)] = rule
+    return rule
+
+
+def _parse_rule(path: Path, area: str) -> Rule:
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
         raise InputError(doc.path, "a rule file must hold one mapping (id, title, ...)", line=1)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
@@ -115,9 +116,21 @@ class AccountSession:
             return set(self.session.get_available_regions(service))
 
 
+# One loader of botocore's service models for every session govkit makes: each account of an
+# organisation scan (and each assumed role) is a new session, and a session of its own would
+# parse the same model files again for every client (about 0.1 s each).
+_MODELS = botocore.loaders.create_loader()
+
+
+def _core(profile: str | None = None) -> botocore.session.Session:
+    core = botocore.session.Session(profile=profile)
+    core.register_component("data_loader", _MODELS)
+    return core
+
+
 def base_session(profile: str | None, region: str | None) -> boto3.Session:
     try:
-        core = botocore.session.Session(profile=profile)
+        core = _core(profile)
         core.get_scoped_config()  # raises now, not at the first call, for an unknown profile
         return boto3.Session(botocore_session=core, region_name=region)
     except ProfileNotFound as exc:
@@ -182,6 +195,6 @@ def assume_role_session(base: boto3.Session, account: str, role_name: str, regio
 
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=fetch(), refresh_using=fetch, method="sts-assume-role")
-    core = botocore.session.get_session()
+    core = _core()
     core._credentials = credentials  # the documented way boto3 has no public setter for
     return boto3.Session(botocore_session=core, region_name=region)
