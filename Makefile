@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/people_scale.py
 	$(BIN)/python benchmarks/report_formats.py
 	$(BIN)/python benchmarks/gate_plan.py
+	$(BIN)/python benchmarks/shard_scale.py
 
 # checkov, for the gate benchmark's comparison, in its own environment (its pins clash with ours)
 bench-checkov:

@@ -74,10 +74,13 @@ def to_csv(rows: Sequence[Point]) -> bytes:
     areas = areas_of(rows)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    # run ids and periods come from the runs read: never a spreadsheet formula
+    from govkit.report.formats.csv import neutralise
     writer.writerow(["period", "run_id", "evaluated_at", "runs_in_period", *STATUSES,
                      *(f"fail_{s}" for s in SEVERITIES), *(f"fail_area_{a}" for a in areas)])
     for row in rows:
-        writer.writerow([row.period, row.run_id, row.evaluated_at, row.runs_in_period,
+        writer.writerow([neutralise(row.period), neutralise(row.run_id),
+                         neutralise(row.evaluated_at), row.runs_in_period,
                          *(row.by_status.get(s, 0) for s in STATUSES),
                          *(row.by_severity.get(s, 0) for s in SEVERITIES),
                          *(row.by_area.get(a, 0) for a in areas)])

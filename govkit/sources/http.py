@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import httpx
 
@@ -36,6 +37,7 @@ REQUEST_ID_HEADERS = ("x-okta-request-id", "request-id", "client-request-id", "x
 class Paging(enum.Enum):
     LINK_HEADER = "link"  # Okta: Link: <url>; rel="next"
     ODATA = "odata"  # Microsoft Graph: "@odata.nextLink" in the body
+    ARM = "arm"  # Azure Resource Manager: "nextLink" in the body
     PAGE_TOKEN = "token"  # Google: "nextPageToken" in the body, sent back as pageToken
     NONE = "none"
 
@@ -90,6 +92,7 @@ class RecordedClient:
         url: str = path
         query: dict[str, Any] = dict(params or {})
         number = 0
+        seen: set[tuple[str, ...]] = set()
         while True:
             number += 1
             started, began = dt.datetime.now(dt.timezone.utc), time.perf_counter()
@@ -114,7 +117,41 @@ class RecordedClient:
             following = _next(paging, answer, url, query)
             if following is None:
                 return
+            seen.add(self._page_key(url, query))
+            refused = self._refused(following[0],
+                                    self._page_key(*following) in seen)
+            if refused is not None:
+                # recorded as the listing's failed last page: never read as complete
+                number += 1
+                entry = self.writer.record(
+                    **{**common, "params": {"path": following[0], "query": dict(following[1]),
+                                            "page": number},
+                       "started_at": dt.datetime.now(dt.timezone.utc), "duration_ms": 0,
+                       "retry_attempts": 0, "request_id": None},
+                    error_code="NextLinkRefused", error_message=refused)
+                yield Page(entry, None)
+                return
             url, query = following
+
+    def _page_key(self, url: str, query: Mapping[str, Any]) -> tuple[str, ...]:
+        """A page's address however it is written: absolute, with its query sorted."""
+        parts = urlsplit(urljoin(str(self._client.base_url), url))
+        pairs = sorted([*parse_qsl(parts.query, keep_blank_values=True),
+                        *((str(k), str(v)) for k, v in query.items())])
+        return (parts.scheme, parts.netloc.casefold(), parts.path,
+                *(f"{k}={v}" for k, v in pairs))
+
+    def _refused(self, link: str, repeated: bool) -> str | None:
+        """Why a next-page link is not followed: it leaves the API's host (the credentials
+        would go with it), or it names a page already read (it would never end)."""
+        target, base = urlsplit(link), urlsplit(str(self._client.base_url))
+        if target.netloc and (target.scheme, target.netloc.casefold()) != \
+                (base.scheme, base.netloc.casefold()):
+            return (f"the next page is on another host ({target.scheme}://{target.netloc}); "
+                    f"credentials are sent only to {base.scheme}://{base.netloc}")
+        if repeated:
+            return "the next page link names a page already read (the listing would not end)"
+        return None
 
     def _get(self, url: str, query: Mapping[str, Any]) -> _Answer:
         attempt = 0
@@ -182,8 +219,8 @@ def _next(paging: Paging, answer: _Answer, url: str, query: Mapping[str, Any]
     if paging is Paging.LINK_HEADER:
         link = _link_next(answer.headers.get("link", ""))
         return None if link is None else (link, {})
-    if paging is Paging.ODATA and isinstance(body, Mapping):
-        link = body.get("@odata.nextLink")
+    if paging in (Paging.ODATA, Paging.ARM) and isinstance(body, Mapping):
+        link = body.get("@odata.nextLink" if paging is Paging.ODATA else "nextLink")
         return None if not link else (str(link), {})
     if paging is Paging.PAGE_TOKEN and isinstance(body, Mapping):
         token = body.get("nextPageToken")

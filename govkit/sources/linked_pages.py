@@ -51,7 +51,8 @@ class Listing:
         return "export" in self.head.entry.params
 
     def items(self) -> Iterator[tuple[Mapping[str, Any], Ref]]:
-        """Each item of ``value`` on each answered page, with a Ref to it."""
+        """Each item of ``value`` on each answered page, with a Ref to it (a page holding an
+        item that is not an object fails the listing: see ``_chain``)."""
         for page in self.pages:
             if not page.entry.ok:
                 return
@@ -84,14 +85,15 @@ def failure_of(record: CallRecord, message: str | None = None) -> CallFailure:
     return CallFailure.from_entry(record.entry, message or record.error_message)
 
 
-def answer_failure(record: CallRecord, message: str, pointer: str = "/response/body"
-                   ) -> CallFailure:
+def answer_failure(record: CallRecord, message: str, pointer: str = "/response/body",
+                   code: str | None = None) -> CallFailure:
     """A page that answered, but not with what a listing answers (the whole body: its
     shape is unexpected), or without a page it links to (never fetched)."""
     entry = record.entry
     return CallFailure(call=entry.describe(), operation=f"{entry.service}:{entry.operation}",
-                       code="UnexpectedAnswer" if pointer == "/response/body" else
-                       "NotCollected", message=message, file=entry.file, pointer=pointer)
+                       code=code or ("UnexpectedAnswer" if pointer == "/response/body" else
+                                     "NotCollected"), message=message, file=entry.file,
+                       pointer=pointer)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,13 @@ def _chain(head: CallRecord, by_path: dict[str, list[CallRecord]], paging: Pagin
         if not isinstance(body, Mapping) or not isinstance(body.get("value"), list):
             return Listing(tuple(pages), answer_failure(
                 page, f"the answer is not {paging.answer} (no 'value' list)"))
+        odd = next((i for i, item in enumerate(body["value"])
+                    if not isinstance(item, Mapping)), None)
+        if odd is not None:  # an item that is not an object would be skipped unseen
+            return Listing(tuple(pages), answer_failure(
+                page, f"item {odd} of the 'value' list is not an object, so the listing "
+                      f"cannot be read whole", json_pointer("response", "body", "value", odd),
+                code="UnexpectedAnswer"))
         link = body.get(paging.next_key)
         if not link:
             return Listing(tuple(pages), None)

@@ -180,3 +180,32 @@ def test_a_connection_refused_is_a_recorded_failure(tmp_path: Path) -> None:
                         writer=SnapshotWriter(tmp_path)) as okta:
         pages = list(okta.pages("ListUsers", "/api/v1/users"))
     assert pages[0].entry.error_code == "ConnectionError"
+
+
+def test_a_next_link_to_another_host_is_refused_and_recorded(server: Server,
+                                                            tmp_path: Path) -> None:
+    """The credentials go with every request: a Link header (or a nextLink) naming another
+    host is not followed; the refusal ends the listing as a recorded failure, so the pages
+    read are never taken for all of them."""
+    server.routes["/api/v1/users"] = lambda _p, _q, _s: json_reply(
+        [{"id": "u1", "status": "ACTIVE"}],
+        Link='<https://attacker.example/api/v1/users?after=p2>; rel="next"')
+    with client(server, tmp_path) as okta:
+        pages = list(okta.pages("ListUsers", "/api/v1/users", paging=Paging.LINK_HEADER))
+        entries = okta.writer.write_index()
+    assert [p.ok for p in pages] == [True, False]
+    assert pages[1].entry.error_code == "NextLinkRefused"
+    record = json.loads((tmp_path / entries[-1].file).read_text())
+    assert "another host (https://attacker.example)" in record["error_message"]
+    assert len(server.seen) == 1
+
+
+def test_a_page_token_that_repeats_ends_the_listing(server: Server, tmp_path: Path) -> None:
+    server.routes["/admin/directory/v1/users"] = lambda _p, _q, _s: json_reply(
+        {"users": [{"id": "d1"}], "nextPageToken": "same"})
+    with client(server, tmp_path, service="google") as directory:
+        pages = list(directory.pages("ListUsers", "/admin/directory/v1/users",
+                                     paging=Paging.PAGE_TOKEN))
+    assert [p.ok for p in pages] == [True, True, False]
+    assert pages[-1].entry.error_code == "NextLinkRefused"
+    assert len(server.seen) == 2

@@ -27,7 +27,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -35,7 +34,7 @@ from govkit.snapshot import CallEntry, SnapshotWriter
 from govkit.sources.avd import queries as q
 from govkit.sources.avd.settings import AvdSettings
 from govkit.sources.entra.auth import TokenProvider
-from govkit.sources.http import Page, RecordedClient
+from govkit.sources.http import Page, Paging, RecordedClient
 
 
 class _SignInRecords(SnapshotWriter):
@@ -91,29 +90,12 @@ class _Subscription:
         return self.calls
 
     def listing(self, operation: str, path: str, query: Mapping[str, str]) -> list[Page]:
-        """Every page of one listing, following ``nextLink`` on the ARM host only."""
-        pages: list[Page] = []
-        url, params = path, dict(query)
-        seen = {url}
-        while True:
-            page = list(self.client.pages(operation, url, params))[0]
-            pages.append(page)
-            body = page.body if page.ok and isinstance(page.body, dict) else {}
-            link = str(body.get("nextLink") or "")
-            # another host would get the token; a link seen before would never end
-            if not link or not same_host(link, self.settings.arm_url) or link in seen:
-                break
-            url, params = link, {}
-            seen.add(link)
+        """Every page of one listing, following ``nextLink`` (on the ARM host only: the
+        client refuses, and records, a link elsewhere or one already read)."""
+        pages = list(self.client.pages(operation, path, query, paging=Paging.ARM))
         with self._lock:
             self.calls += len(pages)
         return pages
-
-
-def same_host(link: str, base: str) -> bool:
-    """Whether ``link`` goes to the scheme and host of ``base`` (a token may be sent there)."""
-    one, other = urlsplit(link), urlsplit(base)
-    return (one.scheme, one.netloc.casefold()) == (other.scheme, other.netloc.casefold())
 
 
 def _ids(pages: list[Page]) -> list[str]:

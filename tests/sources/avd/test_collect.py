@@ -143,11 +143,24 @@ def test_a_next_link_to_another_host_is_not_followed(arm: ArmServer, tmp_path: P
     run = collect_into(tmp_path, settings_for(arm))
     assert not [r for r in arm.seen if "elsewhere" in r.path]
     failure = run.coverage()[CLINIC_SUBSCRIPTION].failure
-    assert failure is not None and failure.code == "NotCollected"
-    assert "https://elsewhere.example/subscriptions/x?page=2) was never fetched" in \
-        failure.message
-    assert failure.pointer == "/response/body/nextLink"
+    # the refused page is recorded as the listing's failed last page, naming the host
+    assert failure is not None and failure.code == "NextLinkRefused"
+    assert "the next page is on another host (https://elsewhere.example)" in failure.message
+    assert failure.pointer == "/error_message"
     assert run.coverage()[MERIDIAN_SUBSCRIPTION].failure is None
+
+
+def test_a_next_link_back_to_a_page_already_read_ends_the_listing(arm: ArmServer,
+                                                                  tmp_path: Path) -> None:
+    path = q.host_pools_path(CLINIC_SUBSCRIPTION)
+    query = "&".join(f"{k}={v}" for k, v in q.desktop_query().items())
+    loop = {"value": [], "nextLink": f"{arm.url}{path}?{query}"}
+    arm.fail_next(path, Fault(200, {"Content-Type": "application/json"},
+                              json.dumps(loop).encode()))
+    run = collect_into(tmp_path, settings_for(arm))
+    failure = run.coverage()[CLINIC_SUBSCRIPTION].failure
+    assert failure is not None and failure.code == "NextLinkRefused"
+    assert "names a page already read" in failure.message
 
 
 def test_no_secret_and_no_bearer_token_reaches_the_snapshot(arm: ArmServer,
