@@ -69,7 +69,12 @@ class PlanContext:
             self.by_type[resource.type].append(resource)
             self.by_address[resource.address] = resource
         self.data_by_address = {d.address: d for d in plan.data_sources}
-        self.region, self.account = _provider_defaults(plan)
+        # what the plan deletes (and does not put back): a split resource removed from a
+        # bucket changes the bucket
+        self.deleted = [r for r in plan.resources if r.deposed is None
+                        and r.actions == ("delete",)]
+        self.providers = _provider_settings(plan)
+        self.region, self.account = self.providers.get("aws", ("", ""))
         self._linked: dict[tuple[str, str], dict[str, list[PlannedResource]]] = {}
         self._memo: dict[str, Any] = {}
         self._instances_of: dict[tuple[str | None, str, str], list[PlannedResource]] = \
@@ -78,8 +83,33 @@ class PlanContext:
             self._instances_of[(resource.module_address, resource.type, resource.name)] \
                 .append(resource)
         # the values object (and after_unknown) of each resource -> its address
-        self._owners = {pointer: r.address for r in self.resources
+        self._owners = {pointer: r.address for r in (*self.resources, *self.deleted)
                         for pointer in (r.pointer, r.unknown_pointer) if pointer}
+
+    def provider_key(self, resource: PlannedResource) -> str:
+        """The provider configuration the resource uses (``aws`` unless it names another).
+        A module's key (``web:aws``) names the module's own provider block when the plan
+        shows one, else the configuration the module inherits, the root's of that name."""
+        key = resource.config.provider_config_key if resource.config is not None else None
+        if not key:
+            return "aws"
+        if key not in self.providers and ":" in key:
+            return key.rsplit(":", 1)[1]
+        return key
+
+    def provider_of(self, resource: PlannedResource) -> tuple[str, str]:
+        """The region and account of the provider configuration ``resource`` uses, where the
+        configuration gives them as constants; "" for each it does not (a variable, or a
+        provider configuration the plan does not show)."""
+        return self.providers.get(self.provider_key(resource), ("", ""))
+
+    def same_region(self, one: PlannedResource, other: PlannedResource) -> bool:
+        """Whether two resources are in one region: the same provider configuration, or
+        regions both known and equal."""
+        if self.provider_key(one) == self.provider_key(other):
+            return True
+        first, second = self.provider_of(one)[0], self.provider_of(other)[0]
+        return bool(first) and first == second
 
     def memo(self, key: str, make: Callable[[], Any]) -> Any:
         """A value worked out once per plan (an index the normalisers of one type share)."""
@@ -87,10 +117,20 @@ class PlanContext:
             self._memo[key] = make()
         return self._memo[key]
 
+    def deleted_of(self, type_: str, attribute: str, target: PlannedResource,
+                   key: str) -> list[PlannedResource]:
+        """The resources of ``type_`` the plan deletes whose ``attribute`` named ``target``
+        before (by its ``key`` value, e.g. the bucket name: a deleted resource has no
+        configuration left to refer with)."""
+        wanted = target.values.get(key)
+        if not isinstance(wanted, str) or not wanted:
+            return []
+        return [r for r in self.deleted if r.type == type_ and r.before.get(attribute) == wanted]
+
     def owner(self, pointer: str) -> str | None:
         """The address of the plan resource a pointer into the plan file lies within."""
         # /resource_changes/12/change/after/...  or  .../resources/3/values/...
-        for marker in ("/change/after_unknown", "/change/after", "/values"):
+        for marker in ("/change/after_unknown", "/change/after", "/change/before", "/values"):
             at = pointer.find(marker)
             if at >= 0:
                 return self._owners.get(pointer[:at + len(marker)])
@@ -162,7 +202,7 @@ class PlanContext:
         """A builder for the inventory resource ``resource`` becomes, id its full address,
         with its tags (``tags_all``: provider default tags included) set."""
         label = name if isinstance(name, str) and name else resource.address
-        account, region = self.account, self.region
+        region, account = self.provider_of(resource)
         arn = resource.values.get("arn")
         found = _ARN.match(arn) if isinstance(arn, str) else None
         if found:
@@ -289,20 +329,22 @@ def _module_prefix(reference: str) -> tuple[str, str]:
     return module.rstrip("."), rest
 
 
-def _provider_defaults(plan: Plan) -> tuple[str, str]:
-    """The region and account the root ``aws`` provider configuration names as constants
-    (``region``, ``allowed_account_ids``), else "" for each."""
+def _provider_settings(plan: Plan) -> dict[str, tuple[str, str]]:
+    """For each provider configuration key (``aws``, ``aws.west``), the region and the
+    account (``allowed_account_ids`` naming one) it gives as constants, else ""."""
     config = plan.configuration.get("provider_config")
-    aws = config.get("aws") if isinstance(config, Mapping) else None
-    expressions = aws.get("expressions") if isinstance(aws, Mapping) else None
-    region = account = ""
-    if isinstance(expressions, Mapping):
+    found: dict[str, tuple[str, str]] = {}
+    for key, provider in (config.items() if isinstance(config, Mapping) else ()):
+        expressions = provider.get("expressions") if isinstance(provider, Mapping) else None
+        if not isinstance(expressions, Mapping):
+            found[str(key)] = ("", "")
+            continue
         constant = (expressions.get("region") or {}).get("constant_value")
-        region = constant if isinstance(constant, str) else ""
         accounts = (expressions.get("allowed_account_ids") or {}).get("constant_value")
-        if isinstance(accounts, list) and len(accounts) == 1:
-            account = str(accounts[0])
-    return region, account
+        found[str(key)] = (constant if isinstance(constant, str) else "",
+                           str(accounts[0]) if isinstance(accounts, list) and len(accounts) == 1
+                           else "")
+    return found
 
 
 def policy_document(value: Any) -> Any:

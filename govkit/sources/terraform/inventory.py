@@ -39,8 +39,9 @@ class PlanInventory:
         """Whether the plan creates, updates or replaces any resource ``resource`` is built
         from (a bucket is judged again when its versioning resource changes)."""
         by_address = self.context.by_address
-        return any(by_address[a].actions in CHANGING for a in self.members.get(resource.id, ())
-                   if a in by_address)
+        deleted = {r.address for r in self.context.deleted}
+        return any(a in deleted or (a in by_address and by_address[a].actions in CHANGING)
+                   for a in self.members.get(resource.id, ()))
 
 
 

@@ -60,6 +60,8 @@ class ResourceConfig:
     """Per attribute path (nested blocks included), the references its expression makes."""
     constants: Mapping[AttrPath, Any] = field(default_factory=dict)
     """Per attribute path, the constant value where the expression is a constant."""
+    provider_config_key: str | None = None
+    """The key of the provider configuration the resource uses (``aws``, ``aws.west``)."""
 
     def refs(self, *path: str | int) -> tuple[str, ...]:
         """References made by one attribute, e.g. ``refs("bucket")``; empty if there are none."""
@@ -91,9 +93,12 @@ class PlannedResource:
     action_reason: str | None = None
     deposed: str | None = None
     previous_address: str | None = None
+    before: Mapping[str, Any] = field(default_factory=dict)
+    """The values before the change (``before``; empty for a create): what a deletion
+    removes."""
     pointer: str = ""
     """JSON Pointer (RFC 6901) to the values object in the plan file: the change's ``after``,
-    or the instance's ``values`` in ``planned_values``."""
+    or the instance's ``values`` in ``planned_values``; for a deletion, its ``before``."""
     unknown_pointer: str = ""
     """JSON Pointer to the change's ``after_unknown`` ("" when the plan has none)."""
 
@@ -267,8 +272,11 @@ def _from_change(entry: Any, index: int, where: str,
         action_reason=entry.get("action_reason"),
         deposed=deposed if isinstance(deposed, str) else None,
         previous_address=entry.get("previous_address"),
+        before=change["before"] if isinstance(change.get("before"), dict) else {},
         pointer=(f"/resource_changes/{index}/change/after" if isinstance(after, dict)
-                 else planned[address]["_pointer"] if values and address in planned else ""),
+                 else planned[address]["_pointer"] if values and address in planned
+                 else f"/resource_changes/{index}/change/before"
+                 if isinstance(change.get("before"), dict) else ""),
         unknown_pointer=(f"/resource_changes/{index}/change/after_unknown"
                          if "after_unknown" in change else ""),
     )
@@ -361,7 +369,9 @@ def _index_configuration(configuration: Mapping[str, Any], where: str
                 address=address, module_path=path, expressions=expressions,
                 count_expression=res.get("count_expression"),
                 for_each_expression=res.get("for_each_expression"),
-                references=references, constants=constants)
+                references=references, constants=constants,
+                provider_config_key=res.get("provider_config_key")
+                if isinstance(res.get("provider_config_key"), str) else None)
         for name, call in (module.get("module_calls") or {}).items():
             call_at = f"{at}.module_calls.{name}"
             call = _object(call, where, call_at)

@@ -26,6 +26,7 @@ class Planned:
     module: str | None = None  # e.g. 'module.phi["a"]'
     index: int | str | None = None
     before: Mapping[str, Any] | None = None
+    provider: str = "aws"  # its provider configuration key (an alias: "aws.west")
 
     @property
     def address(self) -> str:
@@ -83,8 +84,10 @@ def _expressions(resource: Planned) -> dict[str, Any]:
 
 def plan(resources: Sequence[Planned], *, region: str = "us-east-1",
          default_tags: Mapping[str, str] | None = None,
-         module_calls: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
-    """A plan document; ``module_calls``: call name -> {"source": ..., "expressions": {...}}."""
+         module_calls: Mapping[str, Mapping[str, Any]] | None = None,
+         aliases: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A plan document; ``module_calls``: call name -> {"source": ..., "expressions": {...}};
+    ``aliases``: provider alias -> its region (``{"west": "us-west-2"}`` is ``aws.west``)."""
     changes = []
     by_module: dict[str | None, list[dict[str, Any]]] = {}
     for r in resources:
@@ -123,7 +126,7 @@ def plan(resources: Sequence[Planned], *, region: str = "us-east-1",
             continue
         seen.add((r.module, base))
         block = {"address": base, "mode": "managed", "type": r.type, "name": r.name,
-                 "provider_config_key": "aws", "expressions": _expressions(r),
+                 "provider_config_key": r.provider, "expressions": _expressions(r),
                  "schema_version": 0}
         if r.module:
             call = r.module.split(".")[1].split("[")[0]
@@ -137,9 +140,13 @@ def plan(resources: Sequence[Planned], *, region: str = "us-east-1",
     if default_tags:
         provider["expressions"]["default_tags"] = [{"tags": {"constant_value":
                                                              dict(default_tags)}}]
+    providers: dict[str, Any] = {"aws": provider}
+    for alias, alias_region in (aliases or {}).items():
+        providers[f"aws.{alias}"] = {"name": "aws", "full_name": PROVIDER, "alias": alias,
+                                     "expressions": {"region": {"constant_value": alias_region}}}
     return {"format_version": "1.2", "terraform_version": "1.9.8",
             "planned_values": {"root_module": root}, "resource_changes": changes,
-            "configuration": {"provider_config": {"aws": provider}, "root_module": config_root},
+            "configuration": {"provider_config": providers, "root_module": config_root},
             "timestamp": "2026-12-01T15:04:05Z", "applyable": True, "complete": True,
             "errored": False}
 

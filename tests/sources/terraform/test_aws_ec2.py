@@ -145,3 +145,21 @@ def test_encryption_by_default_off_fails_and_leaves_unset_volumes_unencrypted() 
                     'module.web["blue"].aws_instance.this/root_block_device[0]')]
     assert root.status is Status.ERROR  # the AMI's root snapshot may still be encrypted
     assert "the root snapshot of AMI ami-0c1f2e3d4b5a69788" in root.message
+
+
+def test_encryption_by_default_of_another_provider_region_does_not_count() -> None:
+    """The setting is made through the provider alias for us-west-2; the volume is in the
+    default provider's us-east-1, whose setting the plan does not manage."""
+    from govkit.sources.terraform.plan import parse_plan
+    from tests.sources.terraform.planbuilder import Planned, plan
+    document = plan([
+        Planned("aws_ebs_encryption_by_default", "west", {"enabled": True}, unknown=["id"],
+                provider="aws.west"),
+        Planned("aws_ebs_volume", "v", {"availability_zone": "us-east-1a", "size": 8,
+                                        "encrypted": None},
+                unknown=["arn", "id", "kms_key_id"])], aliases={"west": "us-west-2"})
+    planned = build(parse_plan(document, "plan.json"), "plan.json")
+    assert resource(planned, "aws_ebs_encryption_by_default.west").region == "us-west-2"
+    result = judge(planned)[("ebs-volume-encrypted", "aws_ebs_volume.v")]
+    assert result.status is Status.ERROR
+    assert "EBS encryption by default of us-east-1" in result.message

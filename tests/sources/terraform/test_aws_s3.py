@@ -202,3 +202,45 @@ def test_every_attribute_points_into_the_plan(rules):
             for ref in refs:
                 assert ref.file == "plan.json"
                 assert planned.context.owner(ref.pointer), (bucket.id, name, ref)
+
+
+def test_a_setting_on_a_bucket_the_plan_cannot_name_leaves_every_new_bucket_unknown(rules):
+    """A public access block whose bucket comes through a local value: it may be this
+    bucket's, so the bucket is not given S3's safe defaults."""
+    document = plan([
+        Planned("aws_s3_bucket", "b", {"bucket": "nbh-b", "tags_all": PHI},
+                unknown=["arn", "id", "policy", "grant", "versioning", "logging",
+                         "server_side_encryption_configuration", "object_lock_configuration"]),
+        Planned("aws_s3_bucket_public_access_block", "b", {
+            "block_public_acls": False, "block_public_policy": False,
+            "ignore_public_acls": False, "restrict_public_buckets": False},
+            unknown=["bucket", "id"], refs={"bucket": ["local.bucket_id"]})])
+    _, verdict = _verdict(document, rules)
+    result = _result(verdict, "s3-phi-bucket-public-access-block", "aws_s3_bucket.b")
+    assert is_unknown(result)
+    assert "aws_s3_bucket_public_access_block.b: the bucket it sets the public access block " \
+        "on (bucket) is known only after apply (set from local.bucket_id)" in result.message
+
+
+def test_deleting_a_buckets_versioning_and_policy_is_judged(rules):
+    """The plan removes the resources that kept an existing bucket's versioning on and its
+    TLS-only policy: after apply versioning is suspended and there is no policy."""
+    read_back = {"bucket": "nbh-kept", "tags_all": PHI, "acl": None, "grant": [],
+                 "policy": json.dumps({"Version": "2012-10-17", "Statement": [{
+                     "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                     "Resource": ["arn:aws:s3:::nbh-kept/*"],
+                     "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}),
+                 "versioning": [{"enabled": True, "mfa_delete": False}], "logging": [],
+                 "server_side_encryption_configuration": [], "object_lock_configuration": []}
+    document = plan([
+        Planned("aws_s3_bucket", "kept", read_back, actions=("no-op",), before=read_back),
+        Planned("aws_s3_bucket_versioning", "kept", {}, actions=("delete",),
+                before={"bucket": "nbh-kept",
+                        "versioning_configuration": [{"status": "Enabled"}]}),
+        Planned("aws_s3_bucket_policy", "kept", {}, actions=("delete",),
+                before={"bucket": "nbh-kept", "policy": read_back["policy"]})])
+    _, verdict = _verdict(document, rules)  # judged: what configured it changes
+    versioning = _result(verdict, "s3-phi-bucket-versioning-enabled", "aws_s3_bucket.kept")
+    assert versioning.status is Status.FAIL and "Suspended" in versioning.message
+    tls = _result(verdict, "s3-phi-bucket-tls-only", "aws_s3_bucket.kept")
+    assert tls.status is Status.FAIL

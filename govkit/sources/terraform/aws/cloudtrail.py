@@ -44,10 +44,6 @@ def trail_name(ctx: PlanContext, trail: PlannedResource) -> str:
     return name if isinstance(name, str) and name else trail.address
 
 
-def _region(ctx: PlanContext, resource: PlannedResource) -> str:
-    return ctx.builder(resource, "").region
-
-
 def normalize_trail(ctx: PlanContext, trail: PlannedResource) -> Iterator[Resource]:
     builder = ctx.builder(trail, "aws.cloudtrail.trail", trail_name(ctx, trail))
     _flag(ctx, builder, trail, "IsMultiRegionTrail", "is_multi_region_trail", False)
@@ -132,21 +128,16 @@ def _bucket_arn(ctx: PlanContext, bucket: PlannedResource) -> str:
 def _strings(ctx: PlanContext, trail: PlannedResource, path: AttrPath,
              reference_keys: list[AttrPath], bucket: PlannedResource | None
              ) -> tuple[list[str], CallFailure | None]:
-    """The strings of a list attribute; one known only after apply becomes the bucket's
-    object ARN prefix when the configuration refers to ``bucket`` there, else a placeholder
-    that matches nothing."""
+    """The strings of a list attribute; one known only after apply becomes a placeholder
+    that matches nothing, and the failure says which. Even a value that refers to a bucket
+    (``"${aws_s3_bucket.b.arn}/prefix/"``) is not taken for the whole bucket: the plan keeps
+    the references of an expression, not its text, so it may name a prefix only."""
     raw = ctx.value(trail, *path)
     if not isinstance(raw, Unknown):
         return [str(v) for v in raw or [] if v is not None], None
     values = [str(v) for v in _known_part(trail, path) if v is not None]
-    targets: list[PlannedResource] = []
-    for key in reference_keys:
-        targets.extend(ctx.targets(trail, key, (BUCKET,), key="bucket"))
-    if bucket is not None and any(t.address == bucket.address for t in targets):
-        values.append(f"{_bucket_arn(ctx, bucket)}/")
-    else:
-        refs = [r for key in reference_keys for r in ctx.references(trail, key)]
-        values.append(f"(known after apply: {refs[0] if refs else describe_path(path)})")
+    refs = [r for key in reference_keys for r in ctx.references(trail, key)]
+    values.append(f"(known after apply: {refs[0] if refs else describe_path(path)})")
     return values, raw.failure
 
 
@@ -227,35 +218,39 @@ def _selector_refs(ctx: PlanContext, trail: PlannedResource) -> tuple[Ref, ...]:
     return refs or (ctx.ref(trail),)
 
 
-def _logs_in(ctx: PlanContext, trail: PlannedResource, region: str) -> bool:
+def _logs_in(ctx: PlanContext, trail: PlannedResource, resource: PlannedResource) -> bool:
     """Whether the trail logs (``enable_logging``, true unless set false) events of
-    ``region``: a multi-region trail everywhere, another in its home region only."""
+    ``resource``'s region: a multi-region trail everywhere, another in its home region only
+    (a region the plan does not make known counts as another region)."""
     if ctx.value(trail, "enable_logging") not in (True, None):
         return False
     if ctx.value(trail, "is_multi_region_trail") is True:
         return True
-    home = _region(ctx, trail)
-    return not home or not region or home == region
+    return ctx.same_region(trail, resource)
 
 
 def bucket_data_events(ctx: PlanContext, bucket: PlannedResource
-                       ) -> tuple[dict[str, list[str]], list[Ref]] | None:
+                       ) -> tuple[dict[str, list[str]], list[Ref]] | CallFailure | None:
     """The trails of the plan that record every read (``Read``) and every write (``Write``)
     of ``bucket``'s objects, with the selectors that make them do so (every logging trail's
-    selectors when none does); None when the plan has no trail. Trails outside the plan
-    (an organisation trail) may record the bucket too: the plan does not show them."""
+    selectors when none does); None when the plan has no trail; the failure when a selector
+    value known only after apply leaves it open whether the bucket is covered. Trails
+    outside the plan (an organisation trail) may record the bucket too: the plan does not
+    show them."""
     trails = ctx.of_type(TRAIL)
     if not trails:
         return None
     arn = _bucket_arn(ctx, bucket)
-    region = _region(ctx, bucket)
     logged: dict[str, set[str]] = {READ: set(), WRITE: set()}
     covering: list[Ref] = []
     candidates: list[Ref] = []
+    unknown: CallFailure | None = None
     for trail in trails:
-        if not _logs_in(ctx, trail, region):
+        if not _logs_in(ctx, trail, bucket):
             continue
-        document, _ = selector_document(ctx, trail, bucket)
+        document, failed = selector_document(ctx, trail, bucket)
+        if failed is not None and _may_name(ctx, trail, bucket):
+            unknown = unknown or failed
         candidates.extend(_selector_refs(ctx, trail))
         for kind, index, selector in _each_selector(document):
             single = {kind: [selector]}
@@ -266,8 +261,27 @@ def bucket_data_events(ctx: PlanContext, bucket: PlannedResource
                 block = "event_selector" if kind == "EventSelectors" else \
                     "advanced_event_selector"
                 covering.append(ctx.ref(trail, block, index))
+    if unknown is not None and not (logged[READ] and logged[WRITE]):
+        return unknown
     refs = covering or candidates or [ctx.ref(t) for t in trails]
     return {kind: sorted(names) for kind, names in logged.items()}, refs
+
+
+def _may_name(ctx: PlanContext, trail: PlannedResource, bucket: PlannedResource) -> bool:
+    """Whether the trail's selectors may name ``bucket``: unless every reference they make
+    leads to other buckets of the plan."""
+    config = trail.config
+    if config is None:
+        return True
+    paths = [path for path in config.references
+             if path and path[0] in ("event_selector", "advanced_event_selector")]
+    if not paths:
+        return True
+    for path in paths:
+        targets = ctx.targets(trail, path, (BUCKET,))
+        if not targets or any(t.address == bucket.address for t in targets):
+            return True
+    return False
 
 
 def _each_selector(document: Mapping[str, list[dict[str, Any]]]

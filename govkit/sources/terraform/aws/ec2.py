@@ -34,9 +34,8 @@ def by_default(ctx: PlanContext, resource: PlannedResource) -> Decided | None:
     """The region's EBS encryption by default when this plan manages it
     (``aws_ebs_encryption_by_default`` of ``resource``'s region), as the reason a volume is
     or is not encrypted; None when the plan does not manage it."""
-    region = _region(ctx, resource)
     for setting in ctx.of_type(BY_DEFAULT):
-        if region and _region(ctx, setting) not in (region, ""):
+        if not ctx.same_region(setting, resource):  # another region's setting
             continue
         enabled = ctx.value(setting, "enabled")
         if isinstance(enabled, Unknown):

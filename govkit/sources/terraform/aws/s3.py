@@ -73,21 +73,28 @@ def normalize_bucket(ctx: PlanContext, bucket: PlannedResource) -> Iterator[Reso
                    inline=("server_side_encryption_configuration",),
                    from_inline=lambda v, at: _encryption_inline(ctx, bucket, v, at),
                    new=({"SSEAlgorithm": "AES256", "KMSMasterKeyID": None,
-                         "BucketKeyEnabled": False}, "S3 encrypts every new bucket with SSE-S3"))
+                         "BucketKeyEnabled": False}, "S3 encrypts every new bucket with SSE-S3"),
+                   removed=({"SSEAlgorithm": "AES256", "KMSMasterKeyID": None,
+                             "BucketKeyEnabled": False},
+                            "DeleteBucketEncryption puts SSE-S3 back"))
     settings.apply("Versioning", VERSIONING, _versioning_split, "versioning",
                    inline=("versioning",), from_inline=lambda v, at: _versioning_inline(v),
-                   new=(None, "a new bucket's versioning has never been enabled"))
+                   new=(None, "a new bucket's versioning has never been enabled"),
+                   removed=("Suspended", "deleting the resource suspends versioning"))
     settings.apply("PublicAccessBlock", ACCESS_BLOCK, _block_split, "the public access block",
-                   new=(dict(NEW_BUCKET_BLOCK), "S3 blocks public access on every new bucket"))
+                   new=(dict(NEW_BUCKET_BLOCK), "S3 blocks public access on every new bucket"),
+                   removed=(None, "DeletePublicAccessBlock leaves none"))
     settings.apply("Policy", POLICY, _policy_split, "the bucket policy",
                    inline=("policy",), from_inline=lambda v, at: policy_document(v),
-                   new=(None, "a new bucket has no policy"))
+                   new=(None, "a new bucket has no policy"),
+                   removed=(None, "DeleteBucketPolicy leaves none"))
     settings.apply("AclGrants", ACL, _acl_split, "the ACL",
                    inline=("acl",), from_inline=lambda v, at: _grants_inline(ctx, bucket),
                    new=([dict(_OWNER)], "ACLs are disabled on a new bucket"))
     settings.apply("AccessLogging", LOGGING, _logging_split, "server access logging",
                    inline=("logging",), from_inline=lambda v, at: _logging_inline(v),
-                   new=(None, "a new bucket has no server access logging"))
+                   new=(None, "a new bucket has no server access logging"),
+                   removed=(None, "the provider turns logging off"))
     settings.apply("ObjectLock", OBJECT_LOCK, _object_lock_split, "object lock",
                    inline=("object_lock_configuration",),
                    from_inline=lambda v, at: _object_lock_inline(ctx, bucket),
@@ -109,7 +116,8 @@ class _Settings:
     def apply(self, key: str, split_type: str,
               from_split: Callable[[PlanContext, PlannedResource], Found], what: str, *,
               new: tuple[Any, str], inline: AttrPath = (),
-              from_inline: Callable[[Any, AttrPath], Any] | None = None) -> None:
+              from_inline: Callable[[Any, AttrPath], Any] | None = None,
+              removed: tuple[Any, str] | None = None) -> None:
         ctx, bucket, builder = self.ctx, self.bucket, self.builder
         splits = ctx.linked((split_type,), "bucket", bucket, key="bucket")
         if splits:
@@ -119,6 +127,22 @@ class _Settings:
             else:
                 value, refs = found
                 builder.set(key, value, tuple(refs))
+            return
+        orphans = _unlinked(ctx, split_type)
+        if orphans:
+            # a resource setting this on a bucket the plan cannot name may set it on this one
+            builder.fail(key, ctx.unknown(orphans[0], ("bucket",),
+                                          what=f"the bucket it sets {what} on"))
+            return
+        gone = ctx.deleted_of(split_type, "bucket", bucket, "bucket")
+        if gone:
+            # the plan deletes what configured it: what S3 keeps once it is gone
+            if removed is None:
+                builder.fail(key, ctx.not_in_plan(gone[0], (
+                    f"the plan deletes {gone[0].address}; what bucket {builder.name} keeps "
+                    f"of {what} afterwards is not in the plan")))
+            else:
+                builder.set(key, removed[0], ctx.ref(gone[0]))
             return
         if inline and from_inline is not None and not ctx.is_unknown(bucket, inline) \
                 and (inline[0] in bucket.values or not self.creating):
@@ -133,6 +157,17 @@ class _Settings:
         builder.fail(key, ctx.not_in_plan(
             bucket, f"{what} of bucket {builder.name} is not managed in this plan (no "
                     f"{split_type} resource names the bucket), so it is not known here"))
+
+
+def _unlinked(ctx: PlanContext, split_type: str) -> list[PlannedResource]:
+    """The resources of ``split_type`` whose bucket is known only after apply and that no
+    reference ties to a bucket of the plan (named through a local value, a module output or
+    ``for_each`` over the buckets)."""
+    found: list[PlannedResource] = ctx.memo(f"s3.unlinked.{split_type}", lambda: [
+        split for split in ctx.of_type(split_type)
+        if isinstance(ctx.value(split, "bucket"), Unknown)
+        and not ctx.targets(split, "bucket", (BUCKET,), key="bucket")])
+    return found
 
 
 # --------------------------------------------------------------------------- encryption
@@ -346,10 +381,13 @@ def _public(ctx: PlanContext, builder: ResourceBuilder) -> None:
     if all(bucket_block.get(s) for s in needs):
         builder.set("Public", False, (*sources["PublicAccessBlock"], *policy, *acl))
         return
-    accounts = ctx.of_type(ACCOUNT_BLOCK)
+    planned = ctx.by_address[builder.id]
+    # the account block of the bucket's own provider configuration (its account)
+    accounts = [a for a in ctx.of_type(ACCOUNT_BLOCK)
+                if ctx.provider_key(a) == ctx.provider_key(planned)]
     if not accounts:
         builder.fail("Public", ctx.not_in_plan(
-            ctx.by_address[builder.id],
+            planned,
             f"bucket {builder.name} is public by its {'policy' if policy_public else 'ACL'} "
             "unless the account's S3 public access block stops it, and this plan does not "
             "manage the account's block (aws_s3_account_public_access_block)"))
@@ -373,7 +411,9 @@ def _trails(ctx: PlanContext, bucket: PlannedResource, builder: ResourceBuilder)
     """Which trails of the plan record this bucket's object reads and writes, and which
     deliver their log files to it."""
     logged = cloudtrail.bucket_data_events(ctx, bucket)
-    if logged is None:
+    if isinstance(logged, CallFailure):
+        builder.fail("DataEventLogging", logged)
+    elif logged is None:
         builder.fail("DataEventLogging", ctx.not_in_plan(
             bucket, f"this plan manages no CloudTrail trail, so whether a trail records "
                     f"object reads and writes on bucket {builder.name} is not in the plan"))
