@@ -114,8 +114,9 @@ def instance_encryption(ctx: PlanContext, db: PlannedResource, depth: int = 0) -
                                        "is encrypted as its cluster is")
         return _inherited(cluster_encryption(ctx, cluster), ctx.ref(db, "cluster_identifier"))
     value = ctx.value(db, "storage_encrypted", what="storage encryption")
-    if value is True:
+    if value is True and not _is_set(ctx, db, "replicate_source_db"):
         return Decided(True, (ctx.ref(db, "storage_encrypted"),))
+    # a read replica is encrypted as its source is, whatever storage_encrypted says
     source = _instance_source(ctx, db, depth)
     if source is not None:
         return source
