@@ -4,7 +4,8 @@ The emulator serves the demo estate at ``--scale`` in the management account of 
 organisation with ``--accounts`` accounts in all (the members are empty: the demo seeds one
 account), scanned through the role govkit assumes in each, in two regions. Prints the one-process
 scan, each shard's wall time, API calls and peak RSS, the slowest shard (what a job engine waits
-for), the merge, and whether the merged results equal the one-process scan's (they must).
+for), the merge, whether the merged results equal the one-process scan's (they must), and the
+emulator's own rate of answers to its cheapest call, the floor no scan against it can beat.
 
     python benchmarks/shard_scale.py [--scale 10] [--accounts 8] [--shards 4]
 """
@@ -38,6 +39,31 @@ def _organisation(endpoint: str, accounts: int) -> None:
                                      AccountName=f"Member {number}")
 
 
+def _emulator_floor(endpoint: str, seconds: float = 3.0, threads: int = 16) -> float:
+    """The emulator's own answers per second to the cheapest read (sts:GetCallerIdentity)
+    from as many threads as a scan uses: the rate no scan against it can beat."""
+    import threading
+
+    import boto3
+    client = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    done = [0] * threads
+    stop = time.perf_counter() + seconds
+
+    def work(slot: int) -> None:
+        while time.perf_counter() < stop:
+            client.get_caller_identity()
+            done[slot] += 1
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    began = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(done) / (time.perf_counter() - began)
+
+
 def _calls(run: Path) -> int:
     manifest = json.loads((run / "manifest.json").read_text())
     return int(manifest["sources"][0]["api_calls"])
@@ -55,8 +81,12 @@ def main() -> int:
         (root / "whole").mkdir()
         whole = measured_govkit([*SCAN, "--out", "runs"], endpoint, root / "whole")
         whole_run = (root / "whole" / "runs" / "latest").resolve()
-        print(f"one process: {whole['wall_seconds']:.1f} s, {_calls(whole_run)} API calls, "
-              f"peak {whole['peak_rss_mib']:.0f} MiB (scale {options.scale}, "
+        floor = _emulator_floor(endpoint)
+        print(f"emulator alone: {floor:.0f} answers/s to sts:GetCallerIdentity from 16 threads "
+              f"(a scan's floor: {_calls(whole_run) / floor:.1f} s for its calls)")
+        print(f"one process: {whole['wall_seconds']:.1f} s, {_calls(whole_run)} API calls "
+              f"({_calls(whole_run) / whole['wall_seconds']:.0f}/s), peak "
+              f"{whole['peak_rss_mib']:.0f} MiB (scale {options.scale}, "
               f"{options.accounts} accounts)")
         began = time.perf_counter()
         jobs = []
