@@ -74,7 +74,7 @@ def gate_command(
     from govkit.cli import _evaluated_at, _settings
     from govkit.sources.terraform.inventory import build
     from govkit.sources.terraform.plan import read_plan
-    from govkit.gate.run import UNKNOWN_MODES, gate, is_unknown
+    from govkit.gate.run import UNKNOWN_MODES, gate
     from govkit.policy import loader
     from govkit.policy.exceptions import load_exceptions
     from govkit.run import check_parameters
@@ -115,7 +115,7 @@ def gate_command(
                 canonical.write_atomic(output, data)
         console = err if output_format != "table" and output is None else out
         _summary(console, plan_file, plan, verdict, unknown, judge_all)
-        code = exit_code(evaluation, threshold, unknown, is_unknown)
+        code = exit_code(evaluation, threshold, unknown)
         console.print(_VERDICT[code])
         codes.append(code)
     raise typer.Exit(EXIT_FAILURES if EXIT_FAILURES in codes else max(codes))
@@ -125,8 +125,10 @@ _VERDICT = {EXIT_OK: "[green]gate passed[/]", EXIT_FAILURES: "[red]gate failed[/
             EXIT_INCOMPLETE: "[yellow]gate incomplete: a rule could not be judged[/]"}
 
 
-def exit_code(evaluation: Evaluation, threshold: Severity | None, unknown: str,
-              is_unknown: Any) -> int:
+def exit_code(evaluation: Evaluation, threshold: Severity | None, unknown: str) -> int:
+    """Exit 1 for a FAIL at or above the threshold (an UNKNOWN too with ``--unknown fail``),
+    3 for another ERROR, else 0."""
+    from govkit.gate.run import is_unknown
     failing = [r for r in evaluation.results if r.status is Status.FAIL or
                (unknown == "fail" and is_unknown(r))]
     if threshold is not None and any(r.severity >= threshold for r in failing):

@@ -15,15 +15,14 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 import yaml
 
 from govkit.bundle import keys
+from tests.support.organisation import client, organisation
 
 EVALUATED_AT = "2026-12-02T12:00:00Z"
 SCAN = ["--org", "--role-name", "GovkitReadOnly", "--regions", "us-east-1,us-west-2",
@@ -32,33 +31,14 @@ SCAN = ["--org", "--role-name", "GovkitReadOnly", "--regions", "us-east-1,us-wes
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port_file = tmp_path_factory.mktemp("emulator") / "endpoint"
-    process = subprocess.Popen([sys.executable, "-m", "govkit.demo.serve", "--scale", "1",
-                                "--port-file", str(port_file)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not port_file.exists():
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "emulator did not start"
-            time.sleep(0.1)
-        endpoint = port_file.read_text().strip()
-        organizations = boto3.client("organizations", endpoint_url=endpoint,
-                                     region_name="us-east-1", aws_access_key_id="testing",
-                                     aws_secret_access_key="testing")
-        organizations.create_organization(FeatureSet="ALL")
-        for name in ("East Clinic", "West Clinic"):
-            organizations.create_account(Email=f"it@{name.split()[0].lower()}.example",
-                                         AccountName=name)
+    with organisation(tmp_path_factory.mktemp("emulator"),
+                      [("it@east.example", "East Clinic"),
+                       ("it@west.example", "West Clinic")]) as endpoint:
         # the key the AWS Batch example signs with, there before any scan
-        kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1",
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
+        kms = client(endpoint, "kms")
         key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
         kms.create_alias(AliasName="alias/govkit-signing", TargetKeyId=key["KeyId"])
         yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _env(endpoint: str) -> dict[str, str]:

@@ -15,12 +15,13 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
+
+from tests.support.organisation import client, organisation
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -48,29 +49,11 @@ def readme_files() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port_file = tmp_path_factory.mktemp("emulator") / "endpoint"
-    process = subprocess.Popen([sys.executable, "-m", "govkit.demo.serve", "--scale", "1",
-                                "--port-file", str(port_file)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not port_file.exists():
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            assert time.monotonic() < deadline, "emulator did not start"
-            time.sleep(0.1)
-        endpoint = port_file.read_text().strip()
-        organizations = boto3.client("organizations", endpoint_url=endpoint,
-                                     region_name="us-east-1", aws_access_key_id="testing",
-                                     aws_secret_access_key="testing")
-        organizations.create_organization(FeatureSet="ALL")
-        organizations.create_account(Email="it@clinic.example", AccountName="Northbridge Clinic")
-        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                     aws_access_key_id="testing", aws_secret_access_key="testing").create_bucket(
-            Bucket="nbh-evidence-archive", ObjectLockEnabledForBucket=True)
+    with organisation(tmp_path_factory.mktemp("emulator"),
+                      [("it@clinic.example", "Northbridge Clinic")]) as endpoint:
+        client(endpoint, "s3").create_bucket(Bucket="nbh-evidence-archive",
+                                             ObjectLockEnabledForBucket=True)
         yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

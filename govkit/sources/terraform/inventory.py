@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from govkit import vdi
 from govkit.sources.terraform.aws import CONSUMED, NORMALIZERS
 from govkit.sources.terraform.context import PlanContext
-from govkit.sources.terraform.plan import CHANGING, Plan, PlannedResource
+from govkit.sources.terraform.plan import CHANGING, Plan
 from govkit.inventory.model import Inventory, Resource
 from govkit.sources.aws import eligible
 
@@ -82,11 +82,3 @@ def _members(context: PlanContext, resource: Resource) -> frozenset[str]:
         if owner is not None:
             found.add(owner)
     return frozenset(found)
-
-
-def resources_of(plan_inventory: PlanInventory, types: Sequence[str]) -> list[Resource]:
-    return [r for t in types for r in plan_inventory.inventory.of_type(t)]
-
-
-def planned(plan_inventory: PlanInventory, address: str) -> PlannedResource | None:
-    return plan_inventory.context.by_address.get(address)

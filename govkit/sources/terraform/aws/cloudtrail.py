@@ -128,8 +128,8 @@ def _bucket_arn(ctx: PlanContext, bucket: PlannedResource) -> str:
 def _strings(ctx: PlanContext, trail: PlannedResource, path: AttrPath,
              reference_keys: list[AttrPath], bucket: PlannedResource | None
              ) -> tuple[list[str], CallFailure | None]:
-    """The strings of a list attribute; one known only after apply becomes a placeholder
-    that matches nothing, and the failure says which. Even a value that refers to a bucket
+    """The strings of a list attribute; one known only after apply is shown as such (a text
+    no ARN matches), and the failure says which. Even a value that refers to a bucket
     (``"${aws_s3_bucket.b.arn}/prefix/"``) is not taken for the whole bucket: the plan keeps
     the references of an expression, not its text, so it may name a prefix only."""
     raw = ctx.value(trail, *path)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from govkit.sources.terraform.aws.rds import Decided, Decision, after_apply, apply, configured
+from govkit.sources.terraform.aws.rds import (Decided, Decision, after_apply, apply, configured,
+                                              put_snapshot_key)
 from govkit.sources.terraform.context import PlanContext, Unknown, describe_path
 from govkit.sources.terraform.keys import resolve_key
 from govkit.sources.terraform.plan import AttrPath, PlannedResource
@@ -221,13 +222,7 @@ def ebs_snapshot(ctx: PlanContext, snapshot: PlannedResource) -> Iterator[Resour
     builder = ctx.builder(snapshot, "aws.ec2.snapshot", ctx.value(snapshot, "id"))
     decided = snapshot_encryption(ctx, snapshot)
     apply(builder, "Encrypted", decided)
-    key = ctx.value(snapshot, "kms_key_id", what="the KMS key of the snapshot")
-    if isinstance(decided, Decided) and decided.value is False:
-        builder.set("KmsKeyId", None, decided.refs)
-    elif isinstance(key, Unknown):
-        builder.fail("KmsKeyId", key.failure)
-    else:
-        builder.set("KmsKeyId", key, ctx.ref(snapshot, "kms_key_id"))
+    put_snapshot_key(ctx, builder, snapshot, decided)
     volume_id = ctx.value(snapshot, "volume_id")
     volume = ctx.targets(snapshot, "volume_id", (VOLUME,), key="id")
     if isinstance(volume_id, str) and volume_id:

@@ -77,6 +77,19 @@ def after_apply(ctx: PlanContext, resource: PlannedResource, what: str) -> CallF
                        file=ctx.file, pointer=resource.pointer)
 
 
+def put_snapshot_key(ctx: PlanContext, builder: ResourceBuilder, snapshot: PlannedResource,
+                     encrypted: Decision) -> None:
+    """``KmsKeyId`` of a snapshot: none when it is not encrypted, else the key planned (the
+    failure when it is known only after apply)."""
+    key_id = ctx.value(snapshot, "kms_key_id", what="the KMS key of the snapshot")
+    if isinstance(encrypted, Decided) and encrypted.value is False:
+        builder.set("KmsKeyId", None, encrypted.refs)
+    elif isinstance(key_id, Unknown):
+        builder.fail("KmsKeyId", key_id.failure)
+    else:
+        builder.set("KmsKeyId", key_id, ctx.ref(snapshot, "kms_key_id"))
+
+
 def apply(builder: ResourceBuilder, key: str, decided: Decision) -> None:
     if isinstance(decided, CallFailure):
         builder.fail(key, decided)
@@ -359,13 +372,7 @@ def db_snapshot(ctx: PlanContext, snapshot: PlannedResource) -> Iterator[Resourc
         apply(builder, key, encrypted)
     source = _first(ctx.targets(snapshot, source_attr, (CLUSTER,) if cluster else (INSTANCE,),
                                 key="cluster_identifier" if cluster else "identifier"))
-    key_id = ctx.value(snapshot, "kms_key_id")
-    if isinstance(encrypted, Decided) and encrypted.value is False:
-        builder.set("KmsKeyId", None, encrypted.refs)
-    elif isinstance(key_id, Unknown):
-        builder.fail("KmsKeyId", key_id.failure)
-    else:
-        builder.set("KmsKeyId", key_id, ctx.ref(snapshot, "kms_key_id"))
+    put_snapshot_key(ctx, builder, snapshot, encrypted)
     source_key = "DBClusterIdentifier" if cluster else "DBInstanceIdentifier"
     identifier = ctx.value(snapshot, source_attr)
     if isinstance(identifier, str) and identifier:
