@@ -214,11 +214,24 @@ def scan_command(
         help="Collect one partition of the scan: I/N (e.g. 2/8), or N with the index from "
              "JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or GOVKIT_SHARD_INDEX (0-based). "
              "Merge the N shard runs with 'govkit merge'.")] = None,
+    via: Annotated[str, typer.Option(
+        help="How AWS resources are read: 'api' (each service's own API) or 'aws-config' "
+             "(what AWS Config records, from its configuration items; the rest from the "
+             "APIs).")] = "api",
+    aggregator: Annotated[str | None, typer.Option(
+        help="With --via aws-config: the AWS Config aggregator to read every account and "
+             "region from (in the caller's account and --home-region); default: each "
+             "account's own Config, region by region.")] = None,
+    max_config_age: Annotated[float, typer.Option(
+        min=0.01, max=8760, help="With --via aws-config: hours before the scan starts beyond "
+                                 "which a configuration item is too old and the resource "
+                                 "is read from its API instead.")] = 24,
 ) -> None:
     """Scan AWS accounts and the configured identity, HR and roster sources, record every
     call, evaluate the policies, report (and sign)."""
     _check_format(output)
     fail_on_threshold(fail_on)
+    config_options = _via(via, aggregator, max_config_age)
     from govkit.shard import Shard
     partition = Shard.parse(shard) if shard is not None else None
     configured = load_config(config) if config is not None else None
@@ -256,6 +269,7 @@ def scan_command(
         workers=workers or aws.workers or 16, max_attempts=max_attempts or aws.max_attempts,
         identity_center_region=configured.identity_center_region if configured else None,
         hipaa_eligible_services=hipaa_eligible_services or aws.hipaa_eligible_services,
+        config=config_options,
     ) if scan_aws else None
     settings = dataclasses.replace(
         _settings(param, phi_tag), credential_report_max_age_hours=credential_report_max_age,
@@ -271,6 +285,19 @@ def scan_command(
     if partition is not None:
         raise typer.Exit(_shard_written(run, partition))
     raise typer.Exit(_report(run, output, fail_on))
+
+
+def _via(via: str, aggregator: str | None, max_age_hours: float) -> Any:
+    """The AWS Config path's options, or None for a scan of the services' own APIs."""
+    from govkit.sources.aws.awsconfig.plan import VIA_CONFIG, ConfigOptions
+    if via not in ("api", VIA_CONFIG):
+        raise UsageError(f"--via: '{via}' is not one of: api, {VIA_CONFIG}")
+    if via == "api":
+        if aggregator is not None:
+            raise UsageError("--aggregator needs --via aws-config")
+        return None
+    return ConfigOptions(aggregator=aggregator,
+                         max_age=dt.timedelta(hours=max_age_hours))
 
 
 def _shard_written(run: Run, partition: Any) -> int:

@@ -134,6 +134,9 @@ def _aws_entry(scope: ScanScope) -> dict[str, Any]:
         "skipped": [dict(s) for s in scope.skipped], "api_calls": scope.api_calls}
     if scope.identity_center_region is not None:
         entry["identity_center_region"] = scope.identity_center_region
+    if scope.config is not None:
+        entry["via"] = "aws-config"
+        entry["aws_config"] = scope.config
     return entry
 
 

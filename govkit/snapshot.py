@@ -43,6 +43,9 @@ class CallEntry:
     outcome: str  # "ok" or "error"
     error_code: str | None = None
     duration_ms: int = 0
+    # the record this one was derived from instead of being called (an AWS Config item read
+    # in place of the service's own API); None: a call govkit made
+    derived_from: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -53,15 +56,19 @@ class CallEntry:
         shown = ", ".join(f"{k}={v}" for k, v in sorted(self.params.items())
                           if not isinstance(v, (dict, list)) and k not in _TOKEN_KEYS)
         args = f" ({shown})" if shown else ""
-        return f"{self.service}:{self.operation}{args} in {self.account}/{self.region}"
+        via = " (from AWS Config)" if self.derived_from is not None else ""
+        return f"{self.service}:{self.operation}{args} in {self.account}/{self.region}{via}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "file": self.file, "account": self.account, "region": self.region,
             "service": self.service, "operation": self.operation, "params": dict(self.params),
             "outcome": self.outcome, "error_code": self.error_code,
             "duration_ms": self.duration_ms,
         }
+        if self.derived_from is not None:
+            document["derived_from"] = self.derived_from
+        return document
 
 
 _TOKEN_KEYS = {"NextToken", "Marker", "nextToken", "ContinuationToken", "ExclusiveStartTableName",
@@ -92,6 +99,21 @@ def _label(params: Mapping[str, Any]) -> str:
     return ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Derivation:
+    """Where a derived record's answer was read: a record (``file``), the item in it
+    (``pointer``, a JSON Pointer into that record) and when its source captured it."""
+
+    file: str
+    pointer: str
+    captured_at: str
+    source: str = "aws-config"
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.source, "file": self.file, "pointer": self.pointer,
+                "captured_at": self.captured_at}
+
+
 class SnapshotWriter:
     """Writes call records as they happen; thread-safe."""
 
@@ -101,6 +123,7 @@ class SnapshotWriter:
         self._entries: list[CallEntry] = []
         self._names: dict[str, int] = {}
         self._folders: set[Path] = set()
+        self._calls = 0
 
     def _relative_name(self, account: str, region: str, service: str, operation: str,
                        params: Mapping[str, Any]) -> str:
@@ -115,21 +138,27 @@ class SnapshotWriter:
                params: Mapping[str, Any], started_at: dt.datetime, duration_ms: int,
                response: Mapping[str, Any] | None = None, error_code: str | None = None,
                error_message: str | None = None, request_id: str | None = None,
-               retry_attempts: int = 0, simple: bool = False) -> CallEntry:
+               retry_attempts: int = 0, simple: bool = False,
+               derived: Derivation | None = None) -> CallEntry:
         """``simple``: ``response`` is plain JSON that canonical.loads_simple parsed and
-        found simple, so its canonical form is written without a walk in Python."""
+        found simple, so its canonical form is written without a walk in Python.
+        ``derived``: the answer was not called for but read from another record (see
+        :class:`Derivation`); it is not counted as an API call."""
         params = canonical.to_jsonable(params)
         name = self._relative_name(account, region, service, operation, params)
         entry = CallEntry(file=name, account=account, region=region, service=service,
                           operation=operation, params=params,
                           outcome="ok" if error_code is None else "error",
-                          error_code=error_code, duration_ms=duration_ms)
+                          error_code=error_code, duration_ms=duration_ms,
+                          derived_from=None if derived is None else derived.file)
         document: dict[str, Any] = {
             **entry.to_json(),
             "started_at": canonical.iso_utc(started_at),
             "request_id": request_id,
             "retry_attempts": retry_attempts,
         }
+        if derived is not None:
+            document["derived_from"] = derived.to_json()
         if error_code is None:
             document["response"] = response or {}
         else:
@@ -144,6 +173,8 @@ class SnapshotWriter:
         self._write(self.run_dir / name, data)
         with self._lock:
             self._entries.append(entry)
+            if derived is None:
+                self._calls += 1
         return entry
 
     def _write(self, path: Path, data: bytes) -> None:
@@ -160,8 +191,9 @@ class SnapshotWriter:
 
     @property
     def call_count(self) -> int:
+        """API calls made (derived records are not calls)."""
         with self._lock:
-            return len(self._entries)
+            return self._calls
 
     def write_index(self) -> list[CallEntry]:
         with self._lock:

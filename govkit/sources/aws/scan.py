@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import re
 from collections.abc import Callable, Iterable
@@ -11,6 +12,7 @@ from pathlib import Path
 import boto3
 
 from govkit.sources.aws import eligible, session as sessions
+from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
     appstream, artifact, cloudtrail, dynamodb, ec2, iam, identitycenter, kms, rds, s3, workspaces,
@@ -74,6 +76,8 @@ class ScanRequest:
     hipaa_eligible_services: Path | None = None
     # one partition of the work (govkit.shard); None: all of it
     shard: Shard | None = None
+    # read what AWS Config records from Config (govkit.sources.aws.awsconfig); None: the APIs
+    config: via_config.ConfigOptions | None = None
 
     def owns(self, account: str, region: str, service: AwsService) -> bool:
         return self.shard is None or self.shard.owns(account, region, service.value)
@@ -100,6 +104,8 @@ class ScanScope:
     identity_center_region: str | None = None
     # the HIPAA eligible services list PHI resources are judged against; None: govkit's own
     hipaa_eligible_services: Path | None = None
+    # with --via aws-config: where each resource came from (the manifest's "aws_config")
+    config: dict[str, object] | None = None
 
 
 def _org_accounts(base: sessions.AccountSession, writer: SnapshotWriter,
@@ -179,6 +185,11 @@ def check_request(request: ScanRequest) -> None:
         raise UsageError("give either --accounts or --org, not both")
     if (request.accounts or request.org) and not request.role_name:
         raise UsageError("--accounts and --org need --role-name: the read-only role to assume")
+    if request.config is not None and request.shard is not None:
+        raise UsageError("--via aws-config reads every account and region in one query; it "
+                         "does not take --shard (shard a direct scan instead)")
+    if request.config is not None and request.config.max_age <= dt.timedelta(0):
+        raise UsageError("--max-config-age must be more than 0 hours")
     bad_ids = [a for a in request.accounts if not re.fullmatch(r"[0-9]{12}", a, re.ASCII)]
     if bad_ids:
         raise UsageError(f"--accounts: not a 12-digit AWS account id: {', '.join(bad_ids)}")
@@ -187,6 +198,7 @@ def check_request(request: ScanRequest) -> None:
 def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
                  progress: Progress | None = None) -> ScanScope:
     check_request(request)
+    started = dt.datetime.now(dt.timezone.utc)
     eligible.record(request.hipaa_eligible_services, writer)
     retry = sessions.retry_policy(request.profile, request.max_attempts)
     base = sessions.base_session(request.profile, request.home_region)
@@ -196,6 +208,13 @@ def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
         sessions.AccountSession(base_account, base, retry=retry)
     regions = _regions(home, writer, request.home_region, request.regions)
     tasks = _organization_tasks(request, home, writer)
+    config = None
+    if request.config is not None:
+        config = via_config.plan(request.config, home=home, home_region=request.home_region,
+                                 targets=targets, regions=regions,
+                                 services=[s.value for s in request.collected_services()],
+                                 writer=writer, started=started)
+        tasks += config.tasks
     skipped: list[dict[str, str]] = []
     for target in targets:
         for service in request.services:
@@ -203,7 +222,8 @@ def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
                 continue
             collect = COLLECTORS[service]
             if service in GLOBAL_SERVICES:
-                if not request.owns(target.account, GLOBAL_REGION, service):
+                if not request.owns(target.account, GLOBAL_REGION, service) or \
+                        (config and config.handles(target.account, GLOBAL_REGION, service)):
                     continue
                 scope = ServiceScope(target, request.home_region, writer, label=GLOBAL_REGION,
                                      scan_regions=tuple(regions))
@@ -211,7 +231,8 @@ def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
                 continue
             offered = target.regions_offering(service.value)
             for region in regions:
-                if not request.owns(target.account, region, service):
+                if not request.owns(target.account, region, service) or \
+                        (config and config.handles(target.account, region, service)):
                     continue
                 if offered and region not in offered:
                     skipped.append({"account": target.account, "region": region,
@@ -227,7 +248,8 @@ def plan_and_run(request: ScanRequest, writer: SnapshotWriter,
                      api_calls=writer.call_count, tasks=ran,
                      organization_accounts=org_accounts,
                      identity_center_region=request.identity_center_region
-                     if AwsService.IDENTITY_CENTER in request.collected_services() else None)
+                     if AwsService.IDENTITY_CENTER in request.collected_services() else None,
+                     config=config.provenance if config is not None else None)
 
 
 def _organization_tasks(request: ScanRequest, home: sessions.AccountSession,

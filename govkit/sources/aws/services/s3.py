@@ -23,10 +23,10 @@ BUCKET_CALLS = (
 
 
 def collect(scope: ServiceScope) -> Iterable[Task]:
-    return [lambda: _account_block(scope), lambda: _buckets(scope)]
+    return [lambda: account_block(scope), lambda: _buckets(scope)]
 
 
-def _account_block(scope: ServiceScope) -> None:
+def account_block(scope: ServiceScope) -> None:
     scope.caller("s3control").call("get_public_access_block", AccountId=scope.account)
 
 
@@ -37,7 +37,7 @@ def _buckets(scope: ServiceScope) -> Iterable[Task]:
         if not page.ok:
             break
         for bucket in page.response.get("Buckets") or []:
-            tasks.append(_bucket_task(scope, bucket["Name"], bucket.get("BucketRegion")))
+            tasks.append(bucket_task(scope, bucket["Name"], bucket.get("BucketRegion")))
     return tasks
 
 
@@ -48,7 +48,8 @@ def bucket_region_of(location: dict[str, Any] | Any) -> str:
     return "eu-west-1" if constraint == "EU" else str(constraint)
 
 
-def _bucket_task(scope: ServiceScope, name: str, region: str | None) -> Task:
+def bucket_task(scope: ServiceScope, name: str, region: str | None) -> Task:
+    """Read one bucket's settings (in its region, found first when not given)."""
     def run() -> None:
         bucket_region = region
         if not bucket_region:
