@@ -142,12 +142,13 @@ def record(service: ConfigService, session: boto3.Session, *, endpoint_url: str,
         count += 1
     control = session.client("s3control", endpoint_url=endpoint_url, region_name=regions[0])
     install_s3control_endpoint_fix(control, endpoint_url)
-    block = _answer(control.get_public_access_block, AccountId=account)
+    block = (_answer(control.get_public_access_block, AccountId=account) or {}).get(
+        "PublicAccessBlockConfiguration")
     for region in regions if block is not None else ():
         service.put_item(account=account, region=region,
                          resource_type="AWS::S3::AccountPublicAccessBlock", resource_id=account,
                          name=None, arn="", captured_at=captured_at,
-                         configuration=_config_keys(block["PublicAccessBlockConfiguration"]))
+                         configuration=_config_keys(block))
         count += 1
     for region in regions:
         dynamodb = session.client("dynamodb", endpoint_url=endpoint_url, region_name=region)

@@ -54,6 +54,7 @@ class ConfigService(ApiServer):
         # name -> (account, region, source status rows)
         self.aggregators: dict[str, tuple[str, str, list[dict[str, Any]]]] = {}
         self.leave_unprocessed: set[Key] = set()
+        self.page_cap = 100  # Config may answer fewer rows than asked: paging is honoured
         self._accounts: dict[str, str] = {}
         self._guard = threading.Lock()
         self.route("POST", "/", self._dispatch)
@@ -175,8 +176,8 @@ class ConfigService(ApiServer):
         found = self.aggregators.get(name)
         if found is None or found[:2] != (account, region):
             return _error("NoSuchConfigurationAggregatorException",
-                          f"The configuration aggregator does not exist. Check the "
-                          f"configuration aggregator name and try again.")
+                          "The configuration aggregator does not exist. Check the "
+                          "configuration aggregator name and try again.")
         return found
 
     def _op_DescribeConfigurationAggregatorSourcesStatus(self, account: str, region: str,
@@ -238,7 +239,7 @@ class ConfigService(ApiServer):
         limit = int(body.get("Limit") or body.get("MaxResults") or 25)
         if not 0 <= limit <= 100:
             return _error("InvalidLimitException", f"Limit {limit} is more than 100")
-        limit = limit or 25
+        limit = min(limit or 25, self.page_cap)
         token = str(body.get("NextToken") or "0")
         if not token.isdigit():
             return _error("InvalidNextTokenException", "The specified next token is invalid.")

@@ -25,7 +25,11 @@ V = TypeVar("V")
 # The last two are a Terraform plan's (govkit.gate): a value known only after apply, and one
 # decided outside the plan.
 OWN_CODES = frozenset({"NotCollected", "NotInReport", "StaleCredentialReport",
-                       "UnknownAfterApply", "NotInPlan"})
+                       "UnknownAfterApply", "NotInPlan",
+                       # where AWS Config's data cannot be used (govkit.sources.aws.awsconfig)
+                       "NoConfigurationRecorder", "ConfigRecorderStopped",
+                       "ConfigRecorderFailed", "ConfigAggregatorSourceMissing",
+                       "ConfigAggregatorSourceFailed"})
 
 
 def _empty() -> Mapping[str, Any]:

@@ -66,7 +66,7 @@ class Context:
         self.writer.record(account=account, region=region, service=service,
                            operation=operation, params={},
                            started_at=dt.datetime.now(dt.timezone.utc), duration_ms=0,
-                           error_code=state.gap_code or "ConfigDataMissing",
+                           error_code=state.gap_code,
                            error_message=state.gap,
                            derived=Derivation(file=state.file or "", pointer="",
                                               captured_at=""))
