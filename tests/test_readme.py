@@ -8,6 +8,7 @@ run by CI itself (.ci/run runs `make demo` and `make test`).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import os
@@ -21,6 +22,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+from govkit.demo.config_recorder import record
+from govkit.demo.config_service import ConfigService
 from tests.support.organisation import client, organisation
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,6 +60,27 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def config_service(emulator: str) -> Iterator[ConfigService]:
+    """AWS Config for the README's --via aws-config scan: an aggregator over both accounts
+    in us-east-1, recording what the emulator holds."""
+    accounts = [a["Id"] for a in client(emulator, "organizations").list_accounts()["Accounts"]]
+    with ConfigService(sts_endpoint=emulator) as service:
+        for account in accounts:
+            service.recorder(account, "us-east-1")
+            credentials = client(emulator, "sts").assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/GovkitReadOnly",
+                RoleSessionName="recorder")["Credentials"]
+            session = boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                    aws_secret_access_key=credentials["SecretAccessKey"],
+                                    aws_session_token=credentials["SessionToken"])
+            record(service, session, endpoint_url=emulator, account=account,
+                   regions=["us-east-1"], captured_at=dt.datetime.now(dt.timezone.utc))
+        service.aggregator("org-hipaa", account="123456789012", region="us-east-1",
+                           sources=[(a, "us-east-1") for a in accounts])
+        yield service
+
+
+@pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("readme")
     (work / "policies").symlink_to(REPO / "policies", target_is_directory=True)
@@ -80,8 +104,11 @@ def test_readme_files_are_found() -> None:
         set(readme_files())
 
 
-def run_govkit(argv: list[str], emulator: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+def run_govkit(argv: list[str], emulator: str, workdir: Path,
+               config: ConfigService | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    if config is not None:
+        env["AWS_ENDPOINT_URL_CONFIG_SERVICE"] = config.url
     env.update(AWS_ENDPOINT_URL=emulator, AWS_CONFIG_FILE=str(workdir / "aws-config"),
                AWS_SHARED_CREDENTIALS_FILE=str(workdir / "aws-credentials"),
                AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
@@ -91,9 +118,10 @@ def run_govkit(argv: list[str], emulator: str, workdir: Path) -> subprocess.Comp
 
 
 @pytest.mark.parametrize("command", readme_commands())
-def test_readme_command_runs(command: str, emulator: str, workdir: Path) -> None:
+def test_readme_command_runs(command: str, emulator: str, workdir: Path,
+                             config_service: ConfigService) -> None:
     argv = shlex.split(command)
-    process = run_govkit(argv[1:], emulator, workdir)
+    process = run_govkit(argv[1:], emulator, workdir, config_service)
     assert "Traceback" not in process.stderr, process.stderr
     allowed = (0,) if argv[1] == "policies" else (0, 1)
     assert process.returncode in allowed, process.stdout[-3000:] + process.stderr[-3000:]
@@ -112,6 +140,18 @@ def test_org_scan_assumes_the_role_into_every_member_account(emulator: str,
     assert manifest["sources"][0]["role_name"] == "GovkitReadOnly"
     for account in manifest["accounts"]:
         assert (run / "snapshots" / account / "global" / "iam").is_dir(), account
+
+
+def test_config_scan_reads_both_accounts_through_the_aggregator(
+        workdir: Path, config_service: ConfigService) -> None:
+    """Runs after the README's commands: the --via aws-config scan wrote config-runs."""
+    run = (workdir / "config-runs" / "latest").resolve()
+    source = json.loads((run / "manifest.json").read_bytes())["sources"][0]
+    assert source["via"] == "aws-config"
+    assert source["aws_config"]["aggregator"] == "org-hipaa"
+    assert source["aws_config"]["gaps"] == []
+    assert {r["from"] for r in source["aws_config"]["resources"]} == {"aws-config"}
+    assert config_service.calls("SelectAggregateResourceConfig") >= 1
 
 
 def auditor_script() -> str:

@@ -278,3 +278,8 @@ def test_options_are_checked_before_anything_is_called() -> None:
                                           shard=Shard(1, 2)))
     with pytest.raises(UsageError, match="--max-config-age"):
         check_request(demo_request(config=ConfigOptions(max_age=dt.timedelta(0))))
+
+
+def test_the_documented_read_only_policy_allows_the_config_path(via_config: Run) -> None:
+    from tests.sources.aws.sweep import not_allowed_by_read_only_policy
+    assert not_allowed_by_read_only_policy(via_config.path) == []
