@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,12 +50,14 @@ def seeded_emulator(scale: int) -> Iterator[str]:
             process.wait(timeout=30)
 
 
-def measured_govkit(args: Sequence[str], endpoint_url: str, cwd: Path) -> dict[str, float]:
+def measured_govkit(args: Sequence[str], endpoint_url: str, cwd: Path,
+                    extra_env: Mapping[str, str] | None = None) -> dict[str, float]:
     """Run ``govkit ARGS`` in a fresh process; wall time and that process's peak RSS."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=endpoint_url,
-               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+               **(extra_env or {}))
     stats_file = cwd / "stats.json"
     started = time.perf_counter()
     process = subprocess.run([sys.executable, "-c", MEASURE, *args, str(stats_file)],

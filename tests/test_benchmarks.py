@@ -24,6 +24,8 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
     ("gate_plan.py", ["--resources", "200", "--checkov", "/nonexistent"], "govkit gate:"),
     ("shard_scale.py", ["--scale", "1", "--accounts", "2", "--shards", "2"],
      "results equal to the one-process scan: yes"),
+    ("config_scale.py", ["--scale", "2", "--accounts", "2"],
+     "results equal to the direct scan: yes"),
 ])
 def test_benchmark_script_runs(script: str, args: list[str], expected: str) -> None:
     process = subprocess.run([sys.executable, str(BENCHMARKS / script), *args], check=False,

@@ -51,12 +51,16 @@ class DemoClients:
     and `prepare` builds the ones a thread pool will share before the pool starts.
     """
 
-    def __init__(self, endpoint_url: str, *, max_pool_connections: int = 10) -> None:
+    def __init__(self, endpoint_url: str, *, max_pool_connections: int = 10,
+                 credentials: dict[str, str] | None = None) -> None:
+        """``credentials``: an assumed role's (AccessKeyId, SecretAccessKey, SessionToken),
+        to seed another account; default: the demo account's."""
         self._endpoint_url = endpoint_url
         # Typed as Any: with boto3-stubs installed, `client()` only accepts literal service names.
         self._session: Any = boto3.session.Session(
-            aws_access_key_id=DEMO_ACCESS_KEY,
-            aws_secret_access_key=DEMO_SECRET_KEY,
+            aws_access_key_id=(credentials or {}).get("AccessKeyId", DEMO_ACCESS_KEY),
+            aws_secret_access_key=(credentials or {}).get("SecretAccessKey", DEMO_SECRET_KEY),
+            aws_session_token=(credentials or {}).get("SessionToken"),
         )
         self._config = Config(
             retries={"mode": "standard", "max_attempts": 5},

@@ -1,0 +1,135 @@
+"""The AWS Config path against the direct path on one organisation: calls, time, memory.
+
+The emulator serves the demo estate at ``--scale`` spread over ``--accounts`` accounts: the
+management account holds the whole demo estate at ``scale / accounts`` units, and each member
+account as many units of its storage (KMS keys, the six kinds of buckets and three DynamoDB
+tables per region and unit), seeded through the role the scan assumes. AWS Config is the
+loopback service of ``govkit.demo.config_service``, its recorder having read every account, with
+an aggregator over all of them. Both scans are organisation scans of two regions at one
+evaluation time, in processes of their own; their results are compared entry for entry (status
+and message).
+
+    python benchmarks/config_scale.py [--scale 100] [--accounts 8]
+
+Prints each path's wall time, API calls and peak RSS, the calls per S3 bucket and per DynamoDB
+table on each path, and the emulator's own answer rate measured in the same run (the floor no
+direct scan against it beats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from _support import measured_govkit, seeded_emulator
+from shard_scale import _emulator_floor, _organisation
+
+REGIONS = ("us-east-1", "us-west-2")
+SCAN = ["scan", "--org", "--role-name", "GovkitReadOnly", "--regions", ",".join(REGIONS),
+        "--evaluated-at", "2026-12-02T12:00:00Z", "--fail-on", "none"]
+AGGREGATOR = "org-hipaa"
+
+
+def _session(endpoint: str, account: str) -> boto3.Session:
+    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    found = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/GovkitReadOnly",
+                            RoleSessionName="config-recorder")["Credentials"]
+    return boto3.Session(aws_access_key_id=found["AccessKeyId"],
+                         aws_secret_access_key=found["SecretAccessKey"],
+                         aws_session_token=found["SessionToken"])
+
+
+def _verdicts(run: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    document = json.loads((run / "results" / "results.json").read_text())
+    return {(r["rule_id"], r["resource_id"]): (r["status"], r["message"])
+            for r in document["results"]}
+
+
+def _calls(run: Path) -> list[dict[str, Any]]:
+    return [c for c in json.loads((run / "snapshots" / "index.json").read_text())["calls"]
+            if "derived_from" not in c]
+
+
+def _per(calls: list[dict[str, Any]], services: set[str], count: int) -> str:
+    made = sum(1 for c in calls if c["service"] in services)
+    return f"{made / count:.2f}" if count else "n/a"
+
+
+def main() -> int:
+    from govkit.demo.config_recorder import record
+    from govkit.demo.config_service import ConfigService
+    from govkit.demo.members import seed_members
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("--accounts", type=int, default=8)
+    options = parser.parse_args()
+    units = max(1, options.scale // options.accounts)
+    with seeded_emulator(units) as endpoint, tempfile.TemporaryDirectory() as scratch, \
+            ConfigService(sts_endpoint=endpoint) as config:
+        root = Path(scratch)
+        _organisation(endpoint, options.accounts)
+        organizations = boto3.client("organizations", endpoint_url=endpoint,
+                                     region_name="us-east-1", aws_access_key_id="testing",
+                                     aws_secret_access_key="testing")
+        accounts = sorted(a["Id"] for a in organizations.list_accounts()["Accounts"])
+        members = [a for a in accounts if a != "123456789012"]
+        began = time.perf_counter()
+        now = dt.datetime.now(dt.timezone.utc)
+        seeded = seed_members(endpoint, members, units=units, regions=REGIONS, now=now)
+        print(f"estate: demo at {units} units in 123456789012, and {units} storage units per "
+              f"region in each of {len(members)} members ({seeded.total()} member resources; "
+              f"{time.perf_counter() - began:.0f} s to seed)")
+        began = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            recorded = sum(pool.map(lambda account: record(
+                config, _session(endpoint, account), endpoint_url=endpoint, account=account,
+                regions=REGIONS, captured_at=now), accounts))
+        for account in accounts:
+            for region in REGIONS:
+                config.recorder(account, region)
+        config.aggregator(AGGREGATOR, account="123456789012", region="us-east-1",
+                          sources=[(a, r) for a in accounts for r in REGIONS])
+        print(f"AWS Config: {recorded} items recorded ({time.perf_counter() - began:.0f} s)")
+        (root / "direct").mkdir()
+        direct = measured_govkit([*SCAN, "--out", "runs"], endpoint, root / "direct")
+        direct_run = (root / "direct" / "runs" / "latest").resolve()
+        (root / "config").mkdir()
+        through = measured_govkit([*SCAN, "--via", "aws-config", "--aggregator", AGGREGATOR,
+                                   "--out", "runs"], endpoint, root / "config",
+                                  {"AWS_ENDPOINT_URL_CONFIG_SERVICE": config.url})
+        config_run = (root / "config" / "runs" / "latest").resolve()
+        floor = _emulator_floor(endpoint)
+        provenance = json.loads((config_run / "manifest.json").read_text())[
+            "sources"][0]["aws_config"]["resources"]
+        buckets = sum(1 for r in provenance if r["type"] == "AWS::S3::Bucket")
+        tables = sum(1 for r in provenance if r["type"] == "AWS::DynamoDB::Table")
+        for name, stats, run in (("direct", direct, direct_run),
+                                 ("aws-config", through, config_run)):
+            calls = _calls(run)
+            print(f"{name}: {stats['wall_seconds']:.1f} s, {len(calls)} API calls "
+                  f"({len(calls) / stats['wall_seconds']:.0f}/s), peak "
+                  f"{stats['peak_rss_mib']:.0f} MiB; per bucket "
+                  f"{_per(calls, {'s3', 's3control'}, buckets)} S3 calls, per table "
+                  f"{_per(calls, {'dynamodb'}, tables)} DynamoDB calls, "
+                  f"{sum(1 for c in calls if c['service'] == 'config')} Config calls")
+        print(f"{buckets} buckets and {tables} tables over {len(accounts)} accounts; "
+              f"{sum(1 for r in provenance if r['from'] == 'aws-config')} read from Config")
+        print(f"emulator alone: {floor:.0f} answers/s to sts:GetCallerIdentity from 16 threads "
+              f"(the direct scan's floor: {len(_calls(direct_run)) / floor:.1f} s)")
+        same = _verdicts(direct_run) == _verdicts(config_run)
+        print(f"results equal to the direct scan: {'yes' if same else 'NO'}")
+        return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
