@@ -1,7 +1,9 @@
-"""Helpers for the benchmarks: a seeded emulator in its own process, and measured runs."""
+"""Helpers for the benchmarks: a seeded emulator in its own process, an organisation with the
+demo estate spread over its accounts, and measured runs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -10,7 +12,14 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+
+MANAGEMENT = "123456789012"
+REGIONS = ("us-east-1", "us-west-2")
+# an organisation scan of the spread estate, at one evaluation time
+ORG_SCAN = ["scan", "--org", "--role-name", "GovkitReadOnly", "--regions", ",".join(REGIONS),
+            "--evaluated-at", "2026-12-02T12:00:00Z", "--fail-on", "none"]
 
 MEASURE = """
 import resource, sys, json, time
@@ -68,3 +77,66 @@ def measured_govkit(args: Sequence[str], endpoint_url: str, cwd: Path,
     stats: dict[str, float] = json.loads(stats_file.read_text())
     stats["wall_seconds"] = wall
     return stats
+
+
+@dataclass(frozen=True)
+class Organisation:
+    endpoint: str
+    accounts: list[str]  # the management account and the members, sorted
+    units: int  # of the demo estate in the management account, of storage in each member
+    member_resources: int
+    seeded_at: dt.datetime
+
+
+@contextmanager
+def spread_organisation(scale: int, accounts: int) -> Iterator[Organisation]:
+    """The demo estate at ``scale`` spread over an organisation of ``accounts`` accounts: the
+    management account holds the whole demo estate at ``scale / accounts`` units, each member
+    as many units of its storage per region (govkit.demo.members), seeded through the role an
+    organisation scan assumes."""
+    import boto3
+
+    from govkit.demo.members import seed_members
+    units = max(1, scale // accounts)
+    with seeded_emulator(units) as endpoint:
+        organizations = boto3.client("organizations", endpoint_url=endpoint,
+                                     region_name="us-east-1", aws_access_key_id="testing",
+                                     aws_secret_access_key="testing")
+        organizations.create_organization(FeatureSet="ALL")
+        for number in range(accounts - 1):
+            organizations.create_account(Email=f"member{number}@clinic.example",
+                                         AccountName=f"Member {number}")
+        ids = sorted(a["Id"] for a in organizations.list_accounts()["Accounts"])
+        began = time.perf_counter()
+        now = dt.datetime.now(dt.timezone.utc)
+        seeded = seed_members(endpoint, [a for a in ids if a != MANAGEMENT], units=units,
+                              regions=REGIONS, now=now)
+        print(f"estate: demo at {units} units in {MANAGEMENT}, and {units} storage units per "
+              f"region in each of {accounts - 1} members ({seeded.total()} member resources; "
+              f"{time.perf_counter() - began:.0f} s to seed)")
+        yield Organisation(endpoint, ids, units, seeded.total(), now)
+
+
+def emulator_floor(endpoint: str, seconds: float = 3.0, threads: int = 16) -> float:
+    """The emulator's own answers per second to the cheapest read (sts:GetCallerIdentity)
+    from as many threads as a scan uses: the rate no scan against it can beat."""
+    import threading
+
+    import boto3
+    client = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    done = [0] * threads
+    stop = time.perf_counter() + seconds
+
+    def work(slot: int) -> None:
+        while time.perf_counter() < stop:
+            client.get_caller_identity()
+            done[slot] += 1
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    began = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(done) / (time.perf_counter() - began)

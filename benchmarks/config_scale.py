@@ -1,9 +1,9 @@
 """The AWS Config path against the direct path on one organisation: calls, time, memory.
 
-The emulator serves the demo estate at ``--scale`` spread over ``--accounts`` accounts: the
-management account holds the whole demo estate at ``scale / accounts`` units, and each member
-account as many units of its storage (KMS keys, the six kinds of buckets and three DynamoDB
-tables per region and unit), seeded through the role the scan assumes. AWS Config is the
+The emulator serves the demo estate at ``--scale`` spread over ``--accounts`` accounts
+(benchmarks/_support.py: the demo estate in the management account at ``scale / accounts``
+units, as many units of storage in each member: KMS keys, the six kinds of buckets and three
+DynamoDB tables per region and unit). AWS Config is the
 loopback service of ``govkit.demo.config_service``, its recorder having read every account, with
 an aggregator over all of them. Both scans are organisation scans of two regions at one
 evaluation time, in processes of their own; their results are compared entry for entry (status
@@ -19,7 +19,6 @@ direct scan against it beats).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import tempfile
 import time
@@ -29,12 +28,9 @@ from typing import Any
 
 import boto3
 
-from _support import measured_govkit, seeded_emulator
-from shard_scale import _emulator_floor, _organisation
+from _support import (MANAGEMENT, ORG_SCAN, REGIONS, emulator_floor, measured_govkit,
+                      spread_organisation)
 
-REGIONS = ("us-east-1", "us-west-2")
-SCAN = ["scan", "--org", "--role-name", "GovkitReadOnly", "--regions", ",".join(REGIONS),
-        "--evaluated-at", "2026-12-02T12:00:00Z", "--fail-on", "none"]
 AGGREGATOR = "org-hipaa"
 
 
@@ -67,28 +63,16 @@ def _per(calls: list[dict[str, Any]], services: set[str], count: int) -> str:
 def main() -> int:
     from govkit.demo.config_recorder import record
     from govkit.demo.config_service import ConfigService
-    from govkit.demo.members import seed_members
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=100)
     parser.add_argument("--accounts", type=int, default=8)
     options = parser.parse_args()
-    units = max(1, options.scale // options.accounts)
-    with seeded_emulator(units) as endpoint, tempfile.TemporaryDirectory() as scratch, \
-            ConfigService(sts_endpoint=endpoint) as config:
-        root = Path(scratch)
-        _organisation(endpoint, options.accounts)
-        organizations = boto3.client("organizations", endpoint_url=endpoint,
-                                     region_name="us-east-1", aws_access_key_id="testing",
-                                     aws_secret_access_key="testing")
-        accounts = sorted(a["Id"] for a in organizations.list_accounts()["Accounts"])
-        members = [a for a in accounts if a != "123456789012"]
-        began = time.perf_counter()
-        now = dt.datetime.now(dt.timezone.utc)
-        seeded = seed_members(endpoint, members, units=units, regions=REGIONS, now=now)
-        print(f"estate: demo at {units} units in 123456789012, and {units} storage units per "
-              f"region in each of {len(members)} members ({seeded.total()} member resources; "
-              f"{time.perf_counter() - began:.0f} s to seed)")
+    with spread_organisation(options.scale, options.accounts) as organisation, \
+            tempfile.TemporaryDirectory() as scratch, \
+            ConfigService(sts_endpoint=organisation.endpoint) as config:
+        root, endpoint, accounts = Path(scratch), organisation.endpoint, organisation.accounts
+        now = organisation.seeded_at
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=8) as pool:
             recorded = sum(pool.map(lambda account: record(
@@ -97,18 +81,18 @@ def main() -> int:
         for account in accounts:
             for region in REGIONS:
                 config.recorder(account, region)
-        config.aggregator(AGGREGATOR, account="123456789012", region="us-east-1",
+        config.aggregator(AGGREGATOR, account=MANAGEMENT, region="us-east-1",
                           sources=[(a, r) for a in accounts for r in REGIONS])
         print(f"AWS Config: {recorded} items recorded ({time.perf_counter() - began:.0f} s)")
         (root / "direct").mkdir()
-        direct = measured_govkit([*SCAN, "--out", "runs"], endpoint, root / "direct")
+        direct = measured_govkit([*ORG_SCAN, "--out", "runs"], endpoint, root / "direct")
         direct_run = (root / "direct" / "runs" / "latest").resolve()
         (root / "config").mkdir()
-        through = measured_govkit([*SCAN, "--via", "aws-config", "--aggregator", AGGREGATOR,
+        through = measured_govkit([*ORG_SCAN, "--via", "aws-config", "--aggregator", AGGREGATOR,
                                    "--out", "runs"], endpoint, root / "config",
                                   {"AWS_ENDPOINT_URL_CONFIG_SERVICE": config.url})
         config_run = (root / "config" / "runs" / "latest").resolve()
-        floor = _emulator_floor(endpoint)
+        floor = emulator_floor(endpoint)
         provenance = json.loads((config_run / "manifest.json").read_text())[
             "sources"][0]["aws_config"]["resources"]
         buckets = sum(1 for r in provenance if r["type"] == "AWS::S3::Bucket")

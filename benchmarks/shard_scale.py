@@ -1,8 +1,9 @@
 """Sharding benchmark: one scan process against N shard processes run at once, then the merge.
 
-The emulator serves the demo estate at ``--scale`` in the management account of an
-organisation with ``--accounts`` accounts in all (the members are empty: the demo seeds one
-account), scanned through the role govkit assumes in each, in two regions. Prints the one-process
+The emulator serves the demo estate at ``--scale`` spread over an organisation of
+``--accounts`` accounts (benchmarks/_support.py: the demo estate in the management account at
+``scale / accounts`` units, as many units of storage in each member), scanned through the role
+govkit assumes in each, in two regions. Prints the one-process
 scan, each shard's wall time, API calls and peak RSS, the slowest shard (what a job engine waits
 for), the merge, whether the merged results equal the one-process scan's (they must), and the
 emulator's own rate of answers to its cheapest call, the floor no scan against it can beat.
@@ -22,47 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import MEASURE, measured_govkit, seeded_emulator
-
-SCAN = ["scan", "--org", "--role-name", "GovkitReadOnly", "--regions", "us-east-1,us-west-2",
-        "--evaluated-at", "2026-12-02T12:00:00Z", "--fail-on", "none"]
-
-
-def _organisation(endpoint: str, accounts: int) -> None:
-    import boto3
-    organizations = boto3.client("organizations", endpoint_url=endpoint,
-                                 region_name="us-east-1", aws_access_key_id="testing",
-                                 aws_secret_access_key="testing")
-    organizations.create_organization(FeatureSet="ALL")
-    for number in range(accounts - 1):
-        organizations.create_account(Email=f"member{number}@clinic.example",
-                                     AccountName=f"Member {number}")
-
-
-def _emulator_floor(endpoint: str, seconds: float = 3.0, threads: int = 16) -> float:
-    """The emulator's own answers per second to the cheapest read (sts:GetCallerIdentity)
-    from as many threads as a scan uses: the rate no scan against it can beat."""
-    import threading
-
-    import boto3
-    client = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    done = [0] * threads
-    stop = time.perf_counter() + seconds
-
-    def work(slot: int) -> None:
-        while time.perf_counter() < stop:
-            client.get_caller_identity()
-            done[slot] += 1
-
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-    began = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    return sum(done) / (time.perf_counter() - began)
-
+from _support import MEASURE, ORG_SCAN, emulator_floor, measured_govkit, spread_organisation
 
 def _calls(run: Path) -> int:
     manifest = json.loads((run / "manifest.json").read_text())
@@ -75,13 +36,13 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=8)
     parser.add_argument("--shards", type=int, default=4)
     options = parser.parse_args()
-    with seeded_emulator(options.scale) as endpoint, tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        _organisation(endpoint, options.accounts)
+    with spread_organisation(options.scale, options.accounts) as organisation, \
+            tempfile.TemporaryDirectory() as scratch:
+        root, endpoint = Path(scratch), organisation.endpoint
         (root / "whole").mkdir()
-        whole = measured_govkit([*SCAN, "--out", "runs"], endpoint, root / "whole")
+        whole = measured_govkit([*ORG_SCAN, "--out", "runs"], endpoint, root / "whole")
         whole_run = (root / "whole" / "runs" / "latest").resolve()
-        floor = _emulator_floor(endpoint)
+        floor = emulator_floor(endpoint)
         print(f"emulator alone: {floor:.0f} answers/s to sts:GetCallerIdentity from 16 threads "
               f"(a scan's floor: {_calls(whole_run) / floor:.1f} s for its calls)")
         print(f"one process: {whole['wall_seconds']:.1f} s, {_calls(whole_run)} API calls "
@@ -93,7 +54,7 @@ def main() -> int:
         for index in range(1, options.shards + 1):
             folder = root / f"shard{index}"
             folder.mkdir()
-            jobs.append((folder, _start(endpoint, [*SCAN, "--shard",
+            jobs.append((folder, _start(endpoint, [*ORG_SCAN, "--shard",
                                                    f"{index}/{options.shards}", "--out",
                                                    "runs"], folder)))
         for index, (folder, job) in enumerate(jobs, 1):
