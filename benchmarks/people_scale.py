@@ -51,7 +51,6 @@ import multiprocessing
 import pstats
 import random
 import re
-import resource
 import string
 import tempfile
 import threading
@@ -65,6 +64,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from _support import peak_rss_mib
 
 from govkit.checks.interface import Period
 from govkit.demo.idp.base import Reply, Request
@@ -525,7 +526,7 @@ def serve_okta(hr: int, okta: int, now_text: str, seed: int, conn: Connection) -
     cpu = time.process_time()
     server.stop()
     conn.send({"cpu": cpu, "requests": server.requests,
-               "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+               "peak_rss_mib": peak_rss_mib()})
 
 
 # -- collection -----------------------------------------------------------------------------
@@ -813,7 +814,7 @@ def judge_people(run_dir: str, specs: list[IamSpec], now_text: str, started_text
         inventory = with_people(resources, coverage, JoinSettings(service_accounts=service))
         joined = time.perf_counter() - began
         del resources, coverage
-        peak_joined = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_joined = peak_rss_mib()
         began = time.perf_counter()
         evaluation = evaluate_all(rules, inventory, now=now, period=Period.quarter_of(now),
                                   settings=Settings(service_accounts=service))
@@ -839,7 +840,7 @@ def judge_people(run_dir: str, specs: list[IamSpec], now_text: str, started_text
         "reconciliation": dict(Counter(str(a.attributes.get("Reconciliation"))
                                        for a in inventory.of_type("identity.account"))),
         "peak_joined_mib": peak_joined,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": peak_rss_mib(),
         "profile": report}
 
 
