@@ -45,6 +45,7 @@ import textwrap
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from govkit.instants import parse_instant
 from govkit.report import sampling
 from govkit.report.access_removal import judged_leavers
 from govkit.report.view import FRAMEWORK_LABELS, control_coverage
@@ -137,18 +138,8 @@ def finding_rows(report: ReportInput) -> list[list[str]]:
 # terminations.csv
 
 
-def _time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 def _signed_in_after(last_sign_in: Any, terminated_at: dt.datetime | None) -> str:
-    last = _time(last_sign_in)
+    last = parse_instant(last_sign_in)
     if last is None or terminated_at is None:
         return "unknown"
     return "yes" if last > terminated_at else "no"
@@ -174,7 +165,7 @@ def leavers(report: ReportInput) -> list[Result]:
 def _person_rows(result: Result) -> list[list[str]]:
     facts: Mapping[str, Any] = result.facts or {}
     left = facts.get("terminated_at")
-    left_at = _time(left)
+    left_at = parse_instant(left)
     who = (result.resource_name or person_id(result), person_id(result), left,
            facts.get("terminated_by"))
     judged = (result.status.value, result.id, result.rule_id)

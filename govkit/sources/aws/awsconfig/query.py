@@ -16,6 +16,7 @@ from typing import Any
 
 from govkit import canonical
 from govkit.errors import CollectionError, UsageError
+from govkit.instants import parse_instant
 from govkit.sources.aws import session as sessions
 from govkit.sources.aws.calls import Caller, CallResult
 from govkit.snapshot import SnapshotWriter
@@ -98,13 +99,7 @@ def parse_time(value: Any) -> dt.datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return dt.datetime.fromtimestamp(value, dt.timezone.utc)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return parse_instant(value)
 
 
 def expression(types: Iterable[str], accounts: Sequence[str] = (),

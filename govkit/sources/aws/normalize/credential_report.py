@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govkit import canonical
+from govkit.instants import parse_instant
 from govkit.sources.aws.services.iam import key_slots
 from govkit.inventory.model import CallFailure, Ref
 from govkit.sources.aws.normalize.common import RecordSet, failure, not_collected, ref, report_value
@@ -63,7 +64,7 @@ def credential_report(records: RecordSet, ctx: NormalizeContext) -> CredentialRe
     if isinstance(content, Mapping):  # not text: cannot be a CSV report
         return CredentialReport({}, report.entry.file,
                                 CallFailure.from_entry(report.entry, "report not text"))
-    generated_at = _parse_time(report.response.get("GeneratedTime"))
+    generated_at = parse_instant(report.response.get("GeneratedTime"))
     if generated_at is None:
         return CredentialReport({}, report.entry.file, CallFailure(
             call=report.entry.describe(), operation="iam:GetCredentialReport",
@@ -153,18 +154,8 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _second(value: Any) -> dt.datetime | None:
-    moment = _parse_time(value)
+    moment = parse_instant(value)
     return None if moment is None else moment.replace(microsecond=0)
-
-
-def _parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _hours(delta: dt.timedelta) -> str:
