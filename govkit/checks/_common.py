@@ -40,15 +40,17 @@ def span(delta: dt.timedelta) -> str:
     return f"{int(total // 86400)} days"
 
 
-def label(account: Mapping[str, Any]) -> str:
-    """How a finding names an account: ``okta user a.agent@x (tenant northbridge.okta.com)``."""
+def label(account: Mapping[str, Any], tenant: Any = None) -> str:
+    """How a finding names an account: ``okta user a.agent@x (tenant northbridge.okta.com)``;
+    ``tenant`` when the account's facts do not hold it."""
     system = account.get("System") or str(account.get("Type", "")).split(".")[0]
     kind = "WorkSpace of" if system == "workspaces" else "user"
-    return f"{system} {kind} {account.get('Login') or account.get('Id')} ({account.get('Tenant')})"
+    return f"{system} {kind} {account.get('Login') or account.get('Id')} " \
+           f"({account.get('Tenant') if tenant is None else tenant})"
 
 
 def account_label(resource: Resource) -> str:
-    return label({**resource.attributes, "Tenant": resource.account})
+    return label(resource.attributes, resource.account)
 
 
 def has(resource: Resource, key: str) -> bool:

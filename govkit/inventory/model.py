@@ -9,7 +9,6 @@ succeeded: "no resources" is only NOT_APPLICABLE when it did.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,12 +84,14 @@ Source = str | Ref | Sequence[Ref]
 
 
 def refs_of(source: Source) -> tuple[Ref, ...]:
+    if type(source) is Ref:  # called by the million: the commonest kind first, exactly
+        return (source,)
     if isinstance(source, str):
         return (Ref(source),)
     if isinstance(source, Ref):
         return (source,)
-    if isinstance(source, tuple) and len(source) < 2:
-        return source
+    if len(source) < 2:
+        return source if type(source) is tuple else tuple(source)
     return tuple(dict.fromkeys(source))  # without repeats, first seen first
 
 
@@ -163,17 +164,21 @@ class Resource:
 
     @cached_property
     def evidence_files(self) -> tuple[str, ...]:  # every result on the resource names them
-        files = {ref.file for refs in self.sources.values() for ref in refs} | \
-            {f.file for f in self.failures.values()}
-        return tuple(sorted(f for f in files if f))
+        files = {ref.file for refs in _entries(self.sources) for ref in refs} | \
+            {f.file for f in _entries(self.failures)}
+        files.discard("")
+        return tuple(sorted(files))
 
     def refs_for(self, fields: Collection[str]) -> list[tuple[str, Ref]]:
         """(attribute, ref) for each of ``fields`` that has a source, by attribute name, each
         attribute's main record first; "@" means every attribute."""
         sources = self.sources
-        names = sorted(sources) if "@" in fields else \
-            sorted(name for name in fields if name in sources)
-        return [(name, ref) for name in names for ref in sources[name]]
+        found: list[tuple[str, Ref]] = []
+        for name in (sorted(sources) if "@" in fields else sorted(fields)):
+            refs = sources.get(name)
+            if refs:
+                found += [(name, ref) for ref in refs]
+        return found
 
     def extended(self, values: Mapping[str, tuple[Any, Source]],
                  failures: Mapping[str, CallFailure] | None = None) -> Resource:
@@ -211,11 +216,13 @@ class Resource:
     def lending(self, sources: Sequence[Lent], failures: Sequence[Lent] = ()) -> Resource:
         """This resource with the records (and failures) of the resources it lists lent to
         it, not copied: entry ``key`` of member ``i`` of list ``name`` is ``name[i].key``."""
-        return dataclasses.replace(
-            self, sources=Linked(self.sources, [(n, [m.sources for m in ms], k)
-                                                for n, ms, k in sources]),
-            failures=Linked(self.failures, [(n, [m.failures for m in ms], k)
-                                            for n, ms, k in failures]))
+        return Resource(id=self.id, type=self.type, account=self.account, region=self.region,
+                        name=self.name, tags=self.tags, attributes=self.attributes,
+                        sources=Linked(self.sources, [(n, [m.sources for m in ms], k)
+                                                      for n, ms, k in sources]),
+                        failures=Linked(self.failures, [(n, [m.failures for m in ms], k)
+                                                        for n, ms, k in failures]),
+                        notes=self.notes)
 
     def notes_on(self, fields: frozenset[str]) -> list[str]:
         """What a reader must know about the attributes ``fields`` (e.g. how old the
@@ -243,18 +250,40 @@ class Linked(Mapping[str, V]):
         self._own = own
         self._lists = tuple(lists)
 
-    def __getitem__(self, key: str) -> V:
+    def _find(self, key: str) -> Any:
+        """The entry at ``key``, or _MISSING (a miss is common: no exception for it)."""
         own = self._own.get(key, _MISSING)
-        if own is not _MISSING:
-            return own  # type: ignore[return-value]
-        name, bracket, rest = key.partition("[")
-        if bracket:
-            position, close, field_name = rest.partition("].")
+        if own is not _MISSING or "[" not in key:
+            return own
+        name, _, rest = key.partition("[")
+        position, close, field_name = rest.partition("].")
+        if close and position.isdigit():
             for list_name, members, keys in self._lists:
-                if list_name == name and close and field_name in keys and position.isdigit() \
-                        and int(position) < len(members):
-                    return members[int(position)][field_name]
-        raise KeyError(key)
+                if list_name == name and field_name in keys and int(position) < len(members):
+                    return members[int(position)].get(field_name, _MISSING)
+        return _MISSING
+
+    def __getitem__(self, key: str) -> V:
+        found = self._find(key)
+        if found is _MISSING:
+            raise KeyError(key)
+        return found  # type: ignore[no-any-return]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._find(key) is not _MISSING
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = self._find(key)
+        return default if found is _MISSING else found
+
+    def entries(self) -> Iterator[V]:
+        """Every entry, as ``values()`` gives them, without naming each key first."""
+        yield from self._own.values()
+        for _, members, keys in self._lists:
+            for member in members:
+                for key, value in member.items():
+                    if key in keys:
+                        yield value
 
     def __iter__(self) -> Iterator[str]:
         yield from self._own
@@ -274,6 +303,10 @@ class Linked(Mapping[str, V]):
 
 
 _MISSING = object()
+
+
+def _entries(entries: Mapping[str, V]) -> Iterable[V]:
+    return entries.entries() if isinstance(entries, Linked) else entries.values()
 
 
 @dataclass(frozen=True, kw_only=True)

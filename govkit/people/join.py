@@ -21,9 +21,12 @@ the record it came from.
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from govkit.inventory.accounts import ACCOUNT_TYPES, PERSON_RECORD_TYPES
@@ -49,11 +52,18 @@ class ServiceAccount:
     owner: str
 
     def matches(self, names: Iterable[str]) -> bool:
-        pattern = self.pattern.lower()
-        return any(fnmatch.fnmatchcase(name.lower(), pattern) for name in names if name)
+        match = _compiled(self.pattern)
+        return any(match(name.lower()) for name in names if name)
 
     def to_json(self) -> dict[str, str]:
         return {"pattern": self.pattern, "owner": self.owner}
+
+
+@functools.cache
+def _compiled(pattern: str) -> Callable[[str], object]:
+    """A case-insensitive fnmatch ``pattern`` as a compiled matcher (made once per pattern:
+    every account is tested against every pattern)."""
+    return re.compile(fnmatch.translate(pattern.lower())).match
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,10 +76,10 @@ class _Person:
     records: list[Resource]
     accounts: list[tuple[Resource, str]] = field(default_factory=list)  # (account, matched by)
 
-    @property
-    def ids(self) -> set[str]:
-        return {str(r.attributes["PersonId"]) for r in self.records
-                if r.attributes.get("PersonId")}
+    @cached_property
+    def ids(self) -> frozenset[str]:  # the records are complete once grouped
+        return frozenset(str(r.attributes["PersonId"]) for r in self.records
+                         if r.attributes.get("PersonId"))
 
     @property
     def emails(self) -> list[str]:
@@ -215,8 +225,7 @@ def _reconcile(account: Resource, people: list[_Person], by_id: Mapping[str, lis
     key_failure = next((account.failures[k] for k in ("EmployeeId", "Emails", "ExternalIds")
                         if k in account.failures), None)
     matched_by, found = _candidates(account, by_id, by_email)
-    names = [str(account.attributes.get("Login") or ""), *(account.attributes.get("Emails") or [])]
-    service = next((s for s in settings.service_accounts if s.matches(names)), None)
+    service = None if found else _service_account(account, settings)
     proof = [ref for key in ("EmployeeId", "ExternalIds", "Emails", "Login")
              for ref in account.sources.get(key, ())]
     if found and len(found) == 1:
@@ -238,6 +247,13 @@ def _reconcile(account: Resource, people: list[_Person], by_id: Mapping[str, lis
     values["PersonIds"] = (sorted({pid for i in found for pid in people[i].ids}),
                            person_refs or proof)
     return account.extended(values), found[0] if state == "linked" else None, matched_by
+
+
+def _service_account(account: Resource, settings: JoinSettings) -> ServiceAccount | None:
+    """The declared service account whose pattern the account's login or an address
+    matches (asked only of accounts no person was found for)."""
+    names = [str(account.attributes.get("Login") or ""), *(account.attributes.get("Emails") or [])]
+    return next((s for s in settings.service_accounts if s.matches(names)), None)
 
 
 def _person_resource(person: _Person, roles: RoleMatrix | None) -> Resource:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,14 +55,21 @@ class Settings:
                 **({"profile": self.profile} if self.profile is not None else {})}
 
 
+@functools.cache
+def _ordered(fields: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(fields))
+
+
 def _failed_read(resource: Resource, fields: frozenset[str]) -> CallFailure | None:
-    if not resource.failures:
+    failures = resource.failures
+    if not failures:
         return None
     if WHOLE_DOCUMENT in fields:
-        return next(iter(sorted(resource.failures.items())))[1]
-    for name in sorted(fields):
-        if name in resource.failures:
-            return resource.failures[name]
+        return next(iter(sorted(failures.items())))[1]
+    for name in _ordered(fields):
+        failed = failures.get(name)
+        if failed is not None:
+            return failed
     return None
 
 
@@ -79,8 +87,7 @@ def _base(rule: Rule, resource: Resource,
 
 
 def _records(resource: Resource, fields: Collection[str]) -> tuple[RecordRef, ...]:
-    return tuple([RecordRef(name, ref.file, ref.pointer, ref.row)
-                  for name, ref in resource.refs_for(fields)])
+    return tuple([RecordRef(name, *ref) for name, ref in resource.refs_for(fields)])
 
 
 def _failure_records(failure: CallFailure, attribute: str) -> tuple[RecordRef, ...]:
