@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/govkit demo --out govkit-demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -q
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/scan_scale.py

@@ -21,19 +21,6 @@ from govkit.demo.server import MotoServer
 from govkit.run import Run, RunOptions, scan
 
 
-# The files that take longest, longest first. `make test` hands whole files to its workers in
-# collection order (--dist loadfile --no-loadscope-reorder); started first, these run beside
-# the many short files instead of leaving one worker alone with a long file at the end.
-SLOWEST_FIRST = ("tests/test_benchmarks.py", "tests/sources/aws/test_sweep_throttled.py",
-                 "tests/sources/aws/test_sweep_denied.py", "tests/test_merge.py",
-                 "tests/gate/test_pre_commit.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {name: position for position, name in enumerate(SLOWEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
-
-
 @dataclass(frozen=True)
 class Estate:
     endpoint_url: str
