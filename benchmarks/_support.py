@@ -23,7 +23,6 @@ ORG_SCAN = ["scan", "--org", "--role-name", "GovkitReadOnly", "--regions", ",".j
             "--evaluated-at", "2026-12-02T12:00:00Z", "--fail-on", "none"]
 
 
-
 def peak_rss_mib() -> float:
     """This process's own peak resident set. Linux's getrusage() ru_maxrss survives fork and
     exec (a small child started by a big benchmark reports the benchmark's peak), so the
@@ -100,8 +99,6 @@ def measured_govkit(args: Sequence[str], endpoint_url: str, cwd: Path,
 class Organisation:
     endpoint: str
     accounts: list[str]  # the management account and the members, sorted
-    units: int  # of the demo estate in the management account, of storage in each member
-    member_resources: int
     seeded_at: dt.datetime
 
 
@@ -131,7 +128,7 @@ def spread_organisation(scale: int, accounts: int) -> Iterator[Organisation]:
         print(f"estate: demo at {units} units in {MANAGEMENT}, and {units} storage units per "
               f"region in each of {accounts - 1} members ({seeded.total()} member resources; "
               f"{time.perf_counter() - began:.0f} s to seed)")
-        yield Organisation(endpoint, ids, units, seeded.total(), now)
+        yield Organisation(endpoint, ids, now)
 
 
 def emulator_floor(endpoint: str, seconds: float = 3.0, threads: int = 16) -> float:

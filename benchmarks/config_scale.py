@@ -3,9 +3,9 @@
 The emulator serves the demo estate at ``--scale`` spread over ``--accounts`` accounts
 (benchmarks/_support.py: the demo estate in the management account at ``scale / accounts``
 units, as many units of storage in each member: KMS keys, the six kinds of buckets and three
-DynamoDB tables per region and unit). AWS Config is the
-loopback service of ``govkit.demo.config_service``, its recorder having read every account, with
-an aggregator over all of them. Both scans are organisation scans of two regions at one
+DynamoDB tables per region and unit). AWS Config is the loopback service of
+``govkit.demo.config_service``, its recorder having read every account, with an aggregator over
+all of them. Both scans are organisation scans of two regions at one
 evaluation time, in processes of their own; their results are compared entry for entry (status
 and message).
 
@@ -34,16 +34,6 @@ from _support import (MANAGEMENT, ORG_SCAN, REGIONS, emulator_floor, measured_go
 AGGREGATOR = "org-hipaa"
 
 
-def _session(endpoint: str, account: str) -> boto3.Session:
-    sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
-    found = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/GovkitReadOnly",
-                            RoleSessionName="config-recorder")["Credentials"]
-    return boto3.Session(aws_access_key_id=found["AccessKeyId"],
-                         aws_secret_access_key=found["SecretAccessKey"],
-                         aws_session_token=found["SessionToken"])
-
-
 def _verdicts(run: Path) -> dict[tuple[str, str], tuple[str, str]]:
     document = json.loads((run / "results" / "results.json").read_text())
     return {(r["rule_id"], r["resource_id"]): (r["status"], r["message"])
@@ -63,6 +53,13 @@ def _per(calls: list[dict[str, Any]], services: set[str], count: int) -> str:
 def main() -> int:
     from govkit.demo.config_recorder import record
     from govkit.demo.config_service import ConfigService
+    from govkit.demo.members import member_credentials
+
+    def session(account: str) -> boto3.Session:
+        found = member_credentials(endpoint, account)
+        return boto3.Session(aws_access_key_id=found["AccessKeyId"],
+                             aws_secret_access_key=found["SecretAccessKey"],
+                             aws_session_token=found["SessionToken"])
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=100)
@@ -76,7 +73,7 @@ def main() -> int:
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=8) as pool:
             recorded = sum(pool.map(lambda account: record(
-                config, _session(endpoint, account), endpoint_url=endpoint, account=account,
+                config, session(account), endpoint_url=endpoint, account=account,
                 regions=REGIONS, captured_at=now), accounts))
         for account in accounts:
             for region in REGIONS:

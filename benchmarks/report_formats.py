@@ -12,6 +12,7 @@ process's peak RSS. Targets: each format under 10 s and 500 MiB on 2 cores.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import shutil
 import subprocess
@@ -19,7 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-RENDER = """
+from _support import peak_rss_mib
+
+RENDER = inspect.getsource(peak_rss_mib) + """
 import sys, time
 from pathlib import Path
 began = time.perf_counter()
@@ -34,9 +37,7 @@ with open_run(Path(sys.argv[1])) as report:
     for artifact in artifacts:
         (out / artifact.name).write_bytes(artifact.data)
 elapsed = time.perf_counter() - began
-# VmHWM is this process's own peak (ru_maxrss would carry the parent's across exec)
-peak = next(int(line.split()[1]) for line in open("/proc/self/status")
-            if line.startswith("VmHWM:")) / 1024
+peak = peak_rss_mib()
 size = sum(len(a.data) for a in artifacts)
 print(f"{elapsed:.2f} {opened:.2f} {peak:.0f} {size}")
 """

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _support import MEASURE, ORG_SCAN, emulator_floor, measured_govkit, spread_organisation
 
+
 def _calls(run: Path) -> int:
     manifest = json.loads((run / "manifest.json").read_text())
     return int(manifest["sources"][0]["api_calls"])

@@ -56,11 +56,12 @@ class DemoClients:
         """``credentials``: an assumed role's (AccessKeyId, SecretAccessKey, SessionToken),
         to seed another account; default: the demo account's."""
         self._endpoint_url = endpoint_url
+        given = credentials or {}
         # Typed as Any: with boto3-stubs installed, `client()` only accepts literal service names.
         self._session: Any = boto3.session.Session(
-            aws_access_key_id=(credentials or {}).get("AccessKeyId", DEMO_ACCESS_KEY),
-            aws_secret_access_key=(credentials or {}).get("SecretAccessKey", DEMO_SECRET_KEY),
-            aws_session_token=(credentials or {}).get("SessionToken"),
+            aws_access_key_id=given.get("AccessKeyId", DEMO_ACCESS_KEY),
+            aws_secret_access_key=given.get("SecretAccessKey", DEMO_SECRET_KEY),
+            aws_session_token=given.get("SessionToken"),
         )
         self._config = Config(
             retries={"mode": "standard", "max_attempts": 5},

@@ -21,12 +21,15 @@ from govkit.demo.estate_storage import seed_unit_buckets, seed_unit_keys
 SERIAL_STRIDE = 100_000
 
 
-def _member_clients(endpoint_url: str, account: str, role_name: str) -> DemoClients:
+def member_credentials(endpoint_url: str, account: str,
+                       role_name: str = "GovkitReadOnly") -> dict[str, str]:
+    """The credentials of ``role_name`` in member ``account``, assumed from the demo
+    account (AccessKeyId, SecretAccessKey, SessionToken)."""
     sts = boto3.client("sts", endpoint_url=endpoint_url, region_name="us-east-1",
                        aws_access_key_id=DEMO_ACCESS_KEY, aws_secret_access_key=DEMO_SECRET_KEY)
-    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role_name}",
-                                  RoleSessionName="govkit-demo-seed")["Credentials"]
-    return DemoClients(endpoint_url, max_pool_connections=16, credentials=credentials)
+    found = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role_name}",
+                            RoleSessionName="govkit-demo")["Credentials"]
+    return {key: found[key] for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
 
 
 def seed_members(endpoint_url: str, accounts: Sequence[str], *, units: int,
@@ -42,7 +45,9 @@ def seed_members(endpoint_url: str, accounts: Sequence[str], *, units: int,
         counts += seed_unit_dynamodb(ctx, region, serial_unit, keys)
         return counts
 
-    clients = {account: _member_clients(endpoint_url, account, role_name)
+    clients = {account: DemoClients(endpoint_url, max_pool_connections=16,
+                                    credentials=member_credentials(endpoint_url, account,
+                                                                   role_name))
                for account in accounts}
     total = Counts()
     with ThreadPoolExecutor(max_workers=16, thread_name_prefix="seed-member") as pool:
