@@ -17,14 +17,16 @@ def parse_time(value: Any) -> dt.datetime | None:
     """An ISO-8601 time as the sources write it (``Z`` or an offset); None for None."""
     if value in (None, ""):
         return None
-    moment = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = dt.datetime.fromisoformat(str(value))  # Python 3.11 reads "Z" itself
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def iso(moment: dt.datetime | None) -> str | None:
+    """``2026-10-01T09:30:00Z`` (isoformat, not strftime: a third of the time, and findings
+    name hundreds of thousands of times)."""
     if moment is None:
         return None
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")[:19] + "Z"
 
 
 def hours(delta: dt.timedelta) -> float:

@@ -38,9 +38,10 @@ from govkit.policy.parameters import ParameterType
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class Verdict:
-    """One resource judged. ``reads`` names the attributes (as keyed in the resource's
+    """One resource judged (a value, never changed once made; not frozen, for the reason
+    govkit.results.Result gives). ``reads`` names the attributes (as keyed in the resource's
     sources, e.g. ``Accounts[2].DisabledAt``) whose records prove it; ``facts`` is data an
     auditor samples (termination time, latency, last sign-in), carried into the result."""
 

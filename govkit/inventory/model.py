@@ -140,9 +140,12 @@ class CallFailure:
                 "message": self.message, "file": self.file}
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class Resource:
-    """One resource as checks see it. ``attributes`` is the document JMESPath keys read."""
+    """One resource as checks see it. ``attributes`` is the document JMESPath keys read.
+    Read-only: its mappings are read-only views, and nothing sets its fields once it is
+    made (it is not a frozen dataclass, whose construction costs four times as much: the
+    people join makes one for every account and person twice over)."""
 
     id: str
     type: str

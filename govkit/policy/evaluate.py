@@ -87,7 +87,12 @@ def _base(rule: Rule, resource: Resource,
 
 
 def _records(resource: Resource, fields: Collection[str]) -> tuple[RecordRef, ...]:
-    return tuple([RecordRef(name, *ref) for name, ref in resource.refs_for(fields)])
+    # tuple.__new__ directly: RecordRef's own __new__ is a Python function, and every result
+    # makes a few
+    return tuple([_new_tuple(RecordRef, (name, *ref)) for name, ref in resource.refs_for(fields)])
+
+
+_new_tuple = tuple.__new__
 
 
 def _failure_records(failure: CallFailure, attribute: str) -> tuple[RecordRef, ...]:

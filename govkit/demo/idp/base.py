@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from collections import defaultdict, deque
@@ -74,6 +75,15 @@ class Fault:
     @classmethod
     def malformed(cls) -> Fault:
         return cls(200, {"Content-Type": "application/json"}, b'{"value": [{"id": ')
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a collector giving up on a slow answer, a run stopped with
+    Ctrl-C) is the client's business: no traceback on the server's stderr for it."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class ApiServer:
@@ -146,7 +156,7 @@ class ApiServer:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
                                         daemon=True, name="govkit-api-server")
