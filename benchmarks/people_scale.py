@@ -729,7 +729,7 @@ def iam_users(specs: Sequence[IamSpec], now: dt.datetime) -> tuple[list[Any], li
                   "0f1e2d3c4b5a.json"
         entry = Ref(listing, f"/response/UserDetailList/{index}")
         builder = ResourceBuilder(id=principal["Arn"], type="aws.iam.user", account=account,
-                                  region="global", name=principal["UserName"])
+                                  region="global", name=principal["UserName"], item=entry)
         builder.set_tags({t["Key"]: t["Value"] for t in principal["Tags"]}, entry)
         builder.update({
             "Path": "/", "CreateDate": principal["CreateDate"],

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from sys import intern
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypeVar
 
@@ -167,20 +168,27 @@ class Resource:
 
     @cached_property
     def evidence_files(self) -> tuple[str, ...]:  # every result on the resource names them
-        files = {ref.file for refs in _entries(self.sources) for ref in refs} | \
-            {f.file for f in _entries(self.failures)}
+        files = _files(self.sources) | {f.file for f in _entries(self.failures)}
         files.discard("")
         return tuple(sorted(files))
 
     def refs_for(self, fields: Collection[str]) -> list[tuple[str, Ref]]:
         """(attribute, ref) for each of ``fields`` that has a source, by attribute name, each
         attribute's main record first; "@" means every attribute."""
+        return [(name, Ref(file, pointer, row)) for name, file, pointer, row in
+                self.placed(fields)]
+
+    def placed(self, fields: Collection[str]) -> list[tuple[str, str, str, int | None]]:
+        """``refs_for`` flat: (attribute, file, pointer, row), as a result's records are."""
         sources = self.sources
-        found: list[tuple[str, Ref]] = []
-        for name in (sorted(sources) if "@" in fields else sorted(fields)):
+        names = sorted(sources) if "@" in fields else sorted(fields)
+        if type(sources) is Sources:
+            return sources.placed(names)
+        found: list[tuple[str, str, str, int | None]] = []
+        for name in names:
             refs = sources.get(name)
             if refs:
-                found += [(name, ref) for ref in refs]
+                found += [(name, *ref) for ref in refs]
         return found
 
     def extended(self, values: Mapping[str, tuple[Any, Source]],
@@ -188,25 +196,22 @@ class Resource:
         """This resource with more attributes (key → (value, source)) and failures; tags,
         notes and unchanged failures are shared with it, not copied."""
         attributes = dict(self.attributes)
-        sources = dict(self.sources)
+        own = self.sources
+        sources = Sources.editing(own)
         for key, (value, source) in values.items():
             attributes[key] = value
-            refs = refs_of(source)
-            if refs:
-                sources[key] = refs
-            else:
-                sources.pop(key, None)
+            sources.put(key, refs_of(source))
         failed = self.failures
         if failures:
             merged = dict(failed)
             for key, failure in failures.items():
                 attributes.pop(key, None)
-                sources.pop(key, None)
+                sources.put(key, ())
                 merged[key] = failure
             failed = MappingProxyType(merged)
         return Resource(id=self.id, type=self.type, account=self.account, region=self.region,
                         name=self.name, tags=self.tags, attributes=MappingProxyType(attributes),
-                        sources=MappingProxyType(sources), failures=failed, notes=self.notes)
+                        sources=sources, failures=failed, notes=self.notes)
 
     def listed(self, keys: Iterable[str]) -> tuple[dict[str, Any], dict[str, str]]:
         """What a resource that lists this one shows of it: the values of ``keys`` it has,
@@ -235,6 +240,126 @@ class Resource:
         if "@" in fields:
             return sorted(set(self.notes.values()))
         return sorted({self.notes[f] for f in fields if f in self.notes})
+
+
+class Sources(Mapping[str, tuple[Ref, ...]]):
+    """A resource's sources, held as compactly as most of them allow. Most attributes come
+    from one place in one record, the resource's own (and, for a CSV export, one line of
+    it), under one item of it (``/response/body/17``, given by the normaliser as the item
+    the resource was read from). Those are kept as the rest of their
+    pointer (``/profile/login``), interned, so that every resource of a kind shares one
+    copy of each; their ``(Ref,)`` is made when asked for (a tuple of such rests for several
+    pointers there). A Ref, its pointer and the tuple around it cost 200 bytes an
+    attribute, and a large identity estate has millions of attributes. Entries that point
+    elsewhere are kept as given."""
+
+    __slots__ = ("_file", "_row", "_base", "_entries")
+
+    def __init__(self, file: str, row: int | None, base: str, entries: dict[str, Any]) -> None:
+        # entries: attribute → a tail (str), several tails (tuple of str) or Refs (tuple)
+        self._file, self._row, self._base = file, row, base
+        self._entries = entries
+
+    @classmethod
+    def of(cls, sources: Mapping[str, tuple[Ref, ...]], item: Ref) -> Sources:
+        """``sources`` (attribute → Refs) of a resource read from ``item``."""
+        made = cls(item.file, item.row, item.pointer, {})
+        for key, refs in sources.items():
+            made.put(key, refs)
+        return made
+
+    @classmethod
+    def editing(cls, sources: Mapping[str, tuple[Ref, ...]]) -> Sources:
+        """A copy of ``sources`` to ``put`` entries into (then read only, like any)."""
+        if isinstance(sources, Sources):
+            return cls(sources._file, sources._row, sources._base, dict(sources._entries))
+        return cls("", None, "\0", dict(sources))  # nothing is under a base no pointer has
+
+    def put(self, key: str, refs: tuple[Ref, ...]) -> None:
+        """Only while the resource is being made; no Refs: the attribute has no source."""
+        if not refs:
+            self._entries.pop(key, None)
+            return
+        file, row, base = self._file, self._row, self._base
+        tails = []
+        for ref_file, pointer, ref_row in refs:
+            if ref_file != file or ref_row != row or not pointer.startswith(base):
+                self._entries[key] = refs
+                return
+            tails.append(intern(pointer[len(base):]))
+        self._entries[key] = tails[0] if len(tails) == 1 else tuple(tails)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found = self._entries.get(key)
+        if found is None:
+            return default
+        if type(found) is str:
+            return (_new_ref(Ref, (self._file, self._base + found, self._row)),)
+        if type(found[0]) is str:
+            file, base, row = self._file, self._base, self._row
+            return tuple([_new_ref(Ref, (file, base + tail, row)) for tail in found])
+        return found
+
+    def placed(self, names: Iterable[str]) -> list[tuple[str, str, str, int | None]]:
+        """(name, file, pointer, row) of each of ``names`` that has a source, in order."""
+        entries, file, base, row = self._entries, self._file, self._base, self._row
+        found: list[tuple[str, str, str, int | None]] = []
+        for name in names:
+            entry = entries.get(name)
+            if entry is None:
+                continue
+            if type(entry) is str:
+                found.append((name, file, base + entry, row))
+            elif type(entry[0]) is str:
+                found += [(name, file, base + tail, row) for tail in entry]
+            else:
+                found += [(name, *ref) for ref in entry]
+        return found
+
+    def __getitem__(self, key: str) -> tuple[Ref, ...]:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found  # type: ignore[no-any-return]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def files(self, keys: Collection[str] | None = None) -> set[str]:
+        """Every file the entries (of ``keys`` only, when given) point into."""
+        found: set[str] = set()
+        for key, refs in self._entries.items():
+            if keys is not None and key not in keys:
+                continue
+            if type(refs) is str or type(refs[0]) is str:
+                found.add(self._file)
+            else:
+                found.update(ref.file for ref in refs)
+        return found
+
+
+_new_ref = tuple.__new__
+
+
+def _files(sources: Mapping[str, tuple[Ref, ...]],
+           keys: Collection[str] | None = None) -> set[str]:
+    """The files ``sources`` (its entries of ``keys`` only, when given) point into."""
+    if isinstance(sources, Sources):
+        return sources.files(keys)
+    if isinstance(sources, Linked):
+        found = _files(sources._own)
+        for _, members, lent in sources._lists:
+            for member in members:
+                found |= _files(member, lent)
+        return found
+    return {ref.file for key, refs in sources.items() if keys is None or key in keys
+            for ref in refs}
 
 
 # a list a resource lends from: its name, the resources listed, and the keys it shows of them
@@ -326,8 +451,13 @@ class Coverage:
 class ResourceBuilder:
     """Collects a resource's attributes with their sources, then freezes it."""
 
-    def __init__(self, *, id: str, type: str, account: str, region: str, name: str) -> None:
+    def __init__(self, *, id: str, type: str, account: str, region: str, name: str,
+                 item: Ref | None = None) -> None:
+        """``item``: where in the snapshot the resource itself is (an element of a listing,
+        a row of an export), when most of its attributes are read from inside it; they are
+        then held compactly (Sources)."""
         self.id, self.type, self.account, self.region, self.name = id, type, account, region, name
+        self.item = item
         self.tags: dict[str, str] = {}
         self.attributes: dict[str, Any] = {}
         self.sources: dict[str, tuple[Ref, ...]] = {}
@@ -379,7 +509,8 @@ class ResourceBuilder:
         return Resource(id=self.id, type=self.type, account=self.account, region=self.region,
                         name=self.name, tags=MappingProxyType(dict(self.tags)),
                         attributes=MappingProxyType(attributes),
-                        sources=MappingProxyType(dict(self.sources)),
+                        sources=MappingProxyType(dict(self.sources)) if self.item is None
+                        else Sources.of(self.sources, self.item),
                         failures=MappingProxyType(failures),
                         notes=MappingProxyType(dict(self.notes)))
 

@@ -89,7 +89,7 @@ def _base(rule: Rule, resource: Resource,
 def _records(resource: Resource, fields: Collection[str]) -> tuple[RecordRef, ...]:
     # tuple.__new__ directly: RecordRef's own __new__ is a Python function, and every result
     # makes a few
-    return tuple([_new_tuple(RecordRef, (name, *ref)) for name, ref in resource.refs_for(fields)])
+    return tuple([_new_tuple(RecordRef, place) for place in resource.placed(fields)])
 
 
 _new_tuple = tuple.__new__

@@ -125,7 +125,7 @@ def _user(known: _Tenant, user: Mapping[str, Any], ref: Ref) -> Resource:
     user_id = str(user.get("id"))
     upn = str(user.get("userPrincipalName") or user_id)
     builder = ResourceBuilder(id=f"entra:{known.tenant}:user/{user_id}", type=RESOURCE_TYPE,
-                              account=known.tenant, region=GLOBAL_REGION, name=upn)
+                              account=known.tenant, region=GLOBAL_REGION, name=upn, item=ref)
     read = _Reader(builder, user, ref, known.listing)
     builder.set("System", "entra", ref)
     for key, prop in GRAPH_FIELDS.items():

@@ -79,7 +79,8 @@ def _listing_failure(records: TenantRecords, pages: list[CallRecord]) -> CallFai
 def _user(tenant: str, user: Mapping[str, Any], at: At, groups: Memberships, log: DisableLog,
           applications: CallFailure) -> Resource:
     builder = ResourceBuilder(id=f"google:{tenant}:user/{user['id']}", type=api.USER_TYPE,
-                              account=tenant, region=GLOBAL_REGION, name=user["primaryEmail"])
+                              account=tenant, region=GLOBAL_REGION, name=user["primaryEmail"],
+                              item=at())
     addresses = _identity(builder, user, at)
     active = _status(builder, user, at)
     _disabling(builder, log, addresses, active, at)

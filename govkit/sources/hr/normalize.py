@@ -299,7 +299,8 @@ def _resource(person: Person, where: _Where, spec: Spec, kind: Kind) -> Resource
     label = where.entry.account if kind.vendor_roster else spec.source
     builder = ResourceBuilder(id=f"{kind.id_prefix}:{label}:{person.person_id}",
                               type=kind.resource_type, account=where.entry.account,
-                              region=GLOBAL_REGION, name=person.person_id)
+                              region=GLOBAL_REGION, name=person.person_id,
+                              item=cell(row))
     builder.set("PersonId", person.person_id, cell(row, "person_id"))
     for key, column in (("Name", "name"), ("Job", "job"), ("WorkerType", "worker_type"),
                         ("Manager", "manager")):

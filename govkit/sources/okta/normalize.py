@@ -90,7 +90,8 @@ def _user(tenant: str, user_id: str, ref: Ref, user: Mapping[str, Any]) -> Resou
     status = str(user.get("status") or "")
     login = profile.get("login")
     builder = ResourceBuilder(id=f"okta:{tenant}:user/{user_id}", type=USER_TYPE,
-                              account=tenant, region=GLOBAL_REGION, name=str(login or user_id))
+                              account=tenant, region=GLOBAL_REGION, name=str(login or user_id),
+                              item=ref)
     builder.set("System", "okta", ref)
     builder.set("Login", login, at("profile", "login"))
     builder.set("Emails", accounts.emails(profile.get("email"), login, profile.get("secondEmail")),

@@ -178,7 +178,7 @@ def _principal_builder(principal: Mapping[str, Any], resource_type: str, account
                        source: Ref) -> ResourceBuilder:
     name = principal.get("UserName") or principal.get("GroupName") or principal.get("RoleName")
     builder = ResourceBuilder(id=principal["Arn"], type=resource_type, account=account,
-                              region=GLOBAL_REGION, name=str(name))
+                              region=GLOBAL_REGION, name=str(name), item=source)
     builder.set_tags(tags_from_list(principal.get("Tags")), source)
     inline_key = {"aws.iam.user": "UserPolicyList", "aws.iam.group": "GroupPolicyList",
                   "aws.iam.role": "RolePolicyList"}[resource_type]

@@ -81,7 +81,7 @@ def _user(page: CallRecord, index: int, user: Mapping[str, Any], found: Director
     entry = ref(page, "Users", index)
     builder = ResourceBuilder(
         id=str(user.get("UserArn") or f"arn:{partition(region)}:identitystore:::user/{user_id}"),
-        type=TYPE, account=page.entry.account, region=region, name=name)
+        type=TYPE, account=page.entry.account, region=region, name=name, item=entry)
     listed = sorted(user.get("Emails") or [], key=lambda e: not e.get("Primary"))
     builder.update({
         "UserId": user_id, "UserName": user.get("UserName"),
