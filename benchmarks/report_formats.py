@@ -7,6 +7,7 @@ process, which prints the time from opening the run to the last byte written and
 process's peak RSS. Targets: each format under 10 s and 500 MiB on 2 cores.
 
     python benchmarks/report_formats.py [--results 100000] [--formats html,csv,...]
+                                        [--demo RUN_DIR]   # a demo run to start from
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, default=100_000)
     parser.add_argument("--formats", default="")
+    parser.add_argument("--demo", type=Path, metavar="RUN_DIR",
+                        help="start from this run of `govkit demo` instead of running the "
+                             "demo first")
     options = parser.parse_args()
     from govkit.demo.run import run_demo
     from govkit.report import formats
@@ -75,7 +79,7 @@ def main() -> int:
     names = [n for n in options.formats.split(",") if n] or list(formats.NAMES)
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        demo = run_demo(root / "demo").path
+        demo = options.demo or run_demo(root / "demo").path
         count = synthetic_run(demo, root / "run", options.results)
         demo_results = json.loads((demo / "results" / "results.json").read_text())["results"]
         print(f"run of {count:,} results (the demo's {len(demo_results)} repeated)")
