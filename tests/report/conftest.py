@@ -1,14 +1,20 @@
 """One full demo run (AWS, identity providers, HR and rosters, vendors, VDI) per test process,
-for the report formats to render, and the stored signed bundle for archives."""
+for the report formats to render, and the stored signed bundle for archives.
+
+The demo runs in a child process: moto's backends are global to a process, so a demo
+emulator started here would wipe and reseed the session's shared estate under every test in
+this worker that scanned it before."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from govkit.demo.run import run_demo
 from govkit.report.formats import Artifact, Format, Options
 from govkit.report.source import ReportInput, open_run
 
@@ -18,7 +24,12 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
 
 @pytest.fixture(scope="session")
 def demo_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return run_demo(tmp_path_factory.mktemp("report-demo")).path
+    out = tmp_path_factory.mktemp("report-demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    process = subprocess.run([sys.executable, "-m", "govkit", "demo", "--out", str(out)],
+                             capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert process.returncode == 0, process.stdout + process.stderr
+    return (out / "latest").resolve()
 
 
 @pytest.fixture(scope="session")
