@@ -196,8 +196,7 @@ class Resource:
         """This resource with more attributes (key → (value, source)) and failures; tags,
         notes and unchanged failures are shared with it, not copied."""
         attributes = dict(self.attributes)
-        own = self.sources
-        sources = Sources.editing(own)
+        sources = Sources.editing(self.sources)
         for key, (value, source) in values.items():
             attributes[key] = value
             sources.put(key, refs_of(source))
@@ -243,15 +242,15 @@ class Resource:
 
 
 class Sources(Mapping[str, tuple[Ref, ...]]):
-    """A resource's sources, held as compactly as most of them allow. Most attributes come
-    from one place in one record, the resource's own (and, for a CSV export, one line of
-    it), under one item of it (``/response/body/17``, given by the normaliser as the item
-    the resource was read from). Those are kept as the rest of their
-    pointer (``/profile/login``), interned, so that every resource of a kind shares one
-    copy of each; their ``(Ref,)`` is made when asked for (a tuple of such rests for several
-    pointers there). A Ref, its pointer and the tuple around it cost 200 bytes an
-    attribute, and a large identity estate has millions of attributes. Entries that point
-    elsewhere are kept as given."""
+    """A resource's sources, held as compactly as most of them allow.
+
+    Most attributes come from inside the item the resource was read from (``/response/body/17``
+    of a listing page, or a row of an export with its line), which the normaliser names.
+    Those are kept as the rest of their pointer (``/profile/login``), interned, so every
+    resource of a kind shares one copy of each, and their ``(Ref,)`` is made when asked for
+    (a tuple of such rests for several pointers). A Ref, its pointer and the tuple around it
+    cost 200 bytes an attribute, and a large identity estate has millions of attributes.
+    Entries that point elsewhere are kept as given."""
 
     __slots__ = ("_file", "_row", "_base", "_entries")
 
