@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import struct
+import time
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -78,3 +82,17 @@ def test_the_system_log_filters_on_window_and_event_type(okta: OktaServer) -> No
     assert len(everything) == 8
     bad = get(okta, "/api/v1/logs", filter='eventType sw "user"')
     assert bad.status_code == 400 and bad.json()["errorCode"] == "E0000001"
+
+
+def test_a_client_that_hangs_up_leaves_no_traceback(okta: OktaServer,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A collector that gives up mid-request resets its connection: the server goes on
+    serving and prints nothing about it."""
+    host, port = urlsplit(okta.url).hostname, urlsplit(okta.url).port
+    for _ in range(3):
+        with socket.create_connection((str(host), int(port or 0))) as client:
+            client.sendall(b"GET /api/v1/users HTTP/1.1\r\nHost: x\r\n")
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    assert get(okta, "/api/v1/users").status_code == 200
+    time.sleep(0.2)  # the handler threads have met the reset by now
+    assert "Traceback" not in capsys.readouterr().err
