@@ -262,8 +262,15 @@ class Sources(Mapping[str, tuple[Ref, ...]]):
     @classmethod
     def of(cls, sources: Mapping[str, tuple[Ref, ...]], item: Ref) -> Sources:
         """``sources`` (attribute → Refs) of a resource read from ``item``."""
-        made = cls(item.file, item.row, item.pointer, {})
+        file, base, row = item
+        made = cls(file, row, base, {})
+        entries, cut = made._entries, len(base)
         for key, refs in sources.items():
+            if len(refs) == 1:  # most are: one place, inside the item (put's work, inline)
+                ref_file, pointer, ref_row = refs[0]
+                if ref_file == file and ref_row == row and pointer.startswith(base):
+                    entries[key] = intern(pointer[cut:])
+                    continue
             made.put(key, refs)
         return made
 
