@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from govkit import canonical
 from govkit.inventory.model import CallFailure, Resource
 
 IDP_SYSTEMS = ("okta", "entra", "google")
@@ -22,11 +23,8 @@ def parse_time(value: Any) -> dt.datetime | None:
 
 
 def iso(moment: dt.datetime | None) -> str | None:
-    """``2026-10-01T09:30:00Z`` (isoformat, not strftime: a third of the time, and findings
-    name hundreds of thousands of times)."""
-    if moment is None:
-        return None
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")[:19] + "Z"
+    """``2026-10-01T09:30:00Z``: a finding names times to the second."""
+    return None if moment is None else canonical.iso_utc(moment.replace(microsecond=0))
 
 
 def hours(delta: dt.timedelta) -> float:

@@ -279,7 +279,7 @@ class Sources(Mapping[str, tuple[Ref, ...]]):
         """A copy of ``sources`` to ``put`` entries into (then read only, like any)."""
         if isinstance(sources, Sources):
             return cls(sources._file, sources._row, sources._base, dict(sources._entries))
-        return cls("", None, "\0", dict(sources))  # nothing is under a base no pointer has
+        return cls("", None, _NO_ITEM, dict(sources))
 
     def put(self, key: str, refs: tuple[Ref, ...]) -> None:
         """Only while the resource is being made; no Refs: the attribute has no source."""
@@ -351,6 +351,9 @@ class Sources(Mapping[str, tuple[Ref, ...]]):
 
 
 _new_ref = tuple.__new__
+# the base of sources whose resource named no item: no pointer starts with it, so every entry
+# is kept as given
+_NO_ITEM = "\0"
 
 
 def _files(sources: Mapping[str, tuple[Ref, ...]],
@@ -359,11 +362,7 @@ def _files(sources: Mapping[str, tuple[Ref, ...]],
     if isinstance(sources, Sources):
         return sources.files(keys)
     if isinstance(sources, Linked):
-        found = _files(sources._own)
-        for _, members, lent in sources._lists:
-            for member in members:
-                found |= _files(member, lent)
-        return found
+        return set().union(*(_files(part, keys) for part, keys in sources.parts()))
     return {ref.file for key, refs in sources.items() if keys is None or key in keys
             for ref in refs}
 
@@ -410,14 +409,17 @@ class Linked(Mapping[str, V]):
         found = self._find(key)
         return default if found is _MISSING else found
 
-    def entries(self) -> Iterator[V]:
-        """Every entry, as ``values()`` gives them, without naming each key first."""
-        yield from self._own.values()
+    def parts(self) -> Iterator[tuple[Mapping[str, V], frozenset[str] | None]]:
+        """The mappings this one joins, each with the keys it shows (None: all of them)."""
+        yield self._own, None
         for _, members, keys in self._lists:
             for member in members:
-                for key, value in member.items():
-                    if key in keys:
-                        yield value
+                yield member, keys
+
+    def entries(self) -> Iterator[V]:
+        """Every entry, as ``values()`` gives them, without naming each key first."""
+        for part, keys in self.parts():
+            yield from (value for key, value in part.items() if keys is None or key in keys)
 
     def __iter__(self) -> Iterator[str]:
         yield from self._own

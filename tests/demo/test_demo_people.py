@@ -6,14 +6,14 @@ the access-removal population, and the signed run verifies and replays."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.scripts import govkit_demo
 
 PLANTED = {
     "offboarding-leaver-accounts-disabled": {"Daniel Reyes", "Leo Park"},
@@ -37,11 +37,7 @@ PLANTED = {
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str],
                                                              dict[str, Any], Path]:
-    out = tmp_path_factory.mktemp("demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"COLUMNS": "200"}
-    process = subprocess.run([sys.executable, "-m", "govkit", "demo", "--out", str(out)],
-                             capture_output=True, text=True, env=env, timeout=600, check=False)
-    run = (out / "latest").resolve()
+    process, run = govkit_demo(tmp_path_factory.mktemp("demo"), COLUMNS="200")
     return process, json.loads((run / "results" / "results.json").read_bytes()), run
 
 

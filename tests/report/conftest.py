@@ -1,15 +1,10 @@
 """One full demo run (AWS, identity providers, HR and rosters, vendors, VDI) per test process,
 for the report formats to render, and the stored signed bundle for archives.
 
-The demo runs in a child process: moto's backends are global to a process, so a demo
-emulator started here would wipe and reseed the session's shared estate under every test in
-this worker that scanned it before."""
+The demo runs in a child process (tests.support.scripts.govkit_demo says why)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +12,7 @@ import pytest
 
 from govkit.report.formats import Artifact, Format, Options
 from govkit.report.source import ReportInput, open_run
+from tests.support.scripts import govkit_demo
 
 STORED_BUNDLE = Path(__file__).resolve().parents[1] / "data" / "bundles" / "demo-2026-q4.tar.gz"
 SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
@@ -24,12 +20,9 @@ SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "schemas"
 
 @pytest.fixture(scope="session")
 def demo_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("report-demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    process = subprocess.run([sys.executable, "-m", "govkit", "demo", "--out", str(out)],
-                             capture_output=True, text=True, env=env, timeout=600, check=False)
+    process, run = govkit_demo(tmp_path_factory.mktemp("report-demo"))
     assert process.returncode == 0, process.stdout + process.stderr
-    return (out / "latest").resolve()
+    return run
 
 
 @pytest.fixture(scope="session")
