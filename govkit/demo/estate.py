@@ -6,6 +6,8 @@ Meridian Contact Services, whose agents sign in from the vendor's own AWS accoun
 area; the modules that build each part list them:
 
 - `estate_storage`: KMS keys, S3 buckets, the account public access block, CloudTrail;
+- `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
+  topics and secrets per unit;
 - `estate_compute`: EBS, RDS, DynamoDB;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
@@ -53,6 +55,7 @@ from govkit.demo.estate_vdi import (
 )
 from govkit.demo.estate_vdi_pools import seed_vdi_pools
 from govkit.demo.estate_appstream import seed_appstream
+from govkit.demo.estate_monitoring import seed_region_monitoring, seed_unit_monitoring
 from govkit.demo.aws_extra.artifact import seed_agreements
 from govkit.demo.names import (
     DEMO_ACCOUNT,
@@ -74,8 +77,9 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "appstream", "artifact", "cloudtrail", "ds", "dynamodb", "ec2", "iam", "identitystore",
-    "kms", "rds", "s3", "s3control", "sso-admin", "workspaces", "workspaces-web",
+    "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "guardduty", "iam",
+    "identitystore", "kms", "logs", "rds", "s3", "s3control", "secretsmanager", "securityhub",
+    "sns", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -109,6 +113,9 @@ class EstateSummary:
     workspaces: int
     web_portals: int
     web_user_settings: int
+    log_groups: int
+    sns_topics: int
+    secrets: int
     total: int
 
     @classmethod
@@ -128,6 +135,7 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
     counts += seed_unit_rds(ctx, region, unit, keys)
     counts += seed_unit_dynamodb(ctx, region, unit, keys)
     counts += seed_unit_workspaces(ctx, region, unit, keys, directories)
+    counts += seed_unit_monitoring(ctx, region, unit, keys)
     return counts
 
 
@@ -179,6 +187,10 @@ def _run(pool: ThreadPoolExecutor, ctx: SeedContext) -> Counts:
     units += [pool.submit(_seed_account_unit, ctx, unit) for unit in range(ctx.scale)]
     counts += _gather([singletons, *units])
     identity_center.result()
+    # after the singletons: Config delivers to the CloudTrail bucket
+    for monitored in [pool.submit(seed_region_monitoring, ctx, region)
+                      for region in ctx.regions]:
+        monitored.result()
     # Last, so that the first region's existing volumes predate default encryption.
     enable_ebs_default_encryption(ctx)
     return counts

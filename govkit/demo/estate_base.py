@@ -35,6 +35,9 @@ KINDS: tuple[str, ...] = (
     "workspaces",
     "web_portals",
     "web_user_settings",
+    "log_groups",
+    "sns_topics",
+    "secrets",
 )
 
 

@@ -15,7 +15,8 @@ from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    appstream, artifact, cloudtrail, dynamodb, ec2, iam, identitycenter, kms, rds, s3, workspaces,
+    appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, guardduty, iam,
+    identitycenter, kms, logs, rds, s3, secretsmanager, securityhub, sns, workspaces,
     workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
@@ -36,6 +37,12 @@ class AwsService(enum.StrEnum):
     APPSTREAM = "appstream"
     ARTIFACT = "artifact"
     IDENTITY_CENTER = "identitycenter"
+    GUARDDUTY = "guardduty"
+    SECURITY_HUB = "securityhub"
+    CONFIG = "config"
+    LOGS = "logs"
+    SNS = "sns"
+    SECRETS_MANAGER = "secretsmanager"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -48,6 +55,12 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.APPSTREAM: appstream.collect,
     AwsService.ARTIFACT: artifact.collect,
     AwsService.IDENTITY_CENTER: identitycenter.collect,
+    AwsService.GUARDDUTY: guardduty.collect,
+    AwsService.SECURITY_HUB: securityhub.collect,
+    AwsService.CONFIG: config_recorder.collect,
+    AwsService.LOGS: logs.collect,
+    AwsService.SNS: sns.collect,
+    AwsService.SECRETS_MANAGER: secretsmanager.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})

@@ -8,8 +8,9 @@ from collections.abc import Iterator, Sequence
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    appstream, artifact, dynamodb, ec2, iam, identitycenter, ip_groups, kms, rds, s3, trails,
-    workspaces, workspaces_pools, workspaces_web)
+    appstream, artifact, config_recorder, dynamodb, ec2, guardduty, iam, identitycenter,
+    ip_groups, kms, logs, rds, s3, secretsmanager, securityhub, sns, trails, workspaces,
+    workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
 SERVICES: tuple[Normalizer, ...] = (
@@ -17,6 +18,8 @@ SERVICES: tuple[Normalizer, ...] = (
     dynamodb.normalize, trails.normalize, workspaces.normalize, workspaces_web.normalize,
     identitycenter.normalize, appstream.normalize,
     workspaces_pools.normalize, ip_groups.normalize, artifact.normalize,
+    guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
+    sns.normalize, secretsmanager.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -32,6 +35,12 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
                    "aws.workspaces.pool", "aws.workspaces.ip_group"),
     "workspaces-web": ("aws.workspaces_web.portal",),
     "appstream": ("aws.appstream.stack", "aws.appstream.fleet", "aws.appstream.image_builder"),
+    "guardduty": (guardduty.SETTINGS,),
+    "securityhub": (securityhub.SETTINGS,),
+    "config": (config_recorder.SETTINGS,),
+    "logs": (logs.LOG_GROUP,),
+    "sns": (sns.TOPIC,),
+    "secretsmanager": (secretsmanager.SECRET,),
 }
 
 

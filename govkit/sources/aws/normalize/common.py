@@ -23,6 +23,8 @@ NOT_CONFIGURED: Mapping[str, frozenset[str]] = {
     "s3:GetBucketTagging": frozenset({"NoSuchTagSet", "NoSuchTagSetError"}),
     "s3:GetObjectLockConfiguration": frozenset({"ObjectLockConfigurationNotFoundError"}),
     "iam:GetAccountPasswordPolicy": frozenset({"NoSuchEntity"}),
+    # an account that never enabled Security Hub in the region is "not subscribed"
+    "securityhub:DescribeHub": frozenset({"InvalidAccessException"}),
 }
 
 
@@ -90,6 +92,10 @@ class RecordSet:
 
     def of(self, operation: str) -> list[CallRecord]:
         return [r for r in self.records if r.entry.operation == operation]
+
+    def by_region(self, operation: str) -> dict[str, CallRecord]:
+        """The latest record of ``operation`` in each region (a call made once per region)."""
+        return {record.entry.region: record for record in self.of(operation)}
 
     def by_param(self, operation: str, param: str) -> dict[Any, CallRecord]:
         """The latest record of ``operation`` for each value of ``param``."""
@@ -180,6 +186,19 @@ def listing_coverage(records: Iterable[CallRecord], resource_type: str) -> Itera
                        failure=None if failed is None else
                        CallFailure.from_entry(failed, messages.get(failed.file)),
                        source=entries[0].file)
+
+
+def regional_settings(resource_type: str, service: str, account: str, region: str,
+                      source: str, resource: str = "settings"
+                      ) -> tuple[Coverage, ResourceBuilder]:
+    """An account's settings of a service in one region (is GuardDuty on here?), which exist
+    whether or not anything was configured: their coverage, read from ``source``, and a
+    builder named ``ACCOUNT/REGION``."""
+    builder = ResourceBuilder(id=f"arn:{partition(region)}:{service}:{region}:{account}:"
+                                 f"{resource}",
+                              type=resource_type, account=account, region=region,
+                              name=f"{account}/{region}")
+    return Coverage(type=resource_type, account=account, region=region, source=source), builder
 
 
 def pages_ok(records: list[CallRecord]) -> bool:

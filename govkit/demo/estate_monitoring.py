@@ -1,0 +1,76 @@
+"""Detection and operations in the demo estate: GuardDuty, Security Hub and AWS Config per
+region, and per regional unit CloudWatch log groups, SNS topics and Secrets Manager secrets.
+
+Planted, beside compliant ones:
+- the second region has no GuardDuty detector, is not subscribed to Security Hub, and has a
+  Config recorder that was never started;
+- a contact-centre log group without a customer managed key, and a scratch log group that
+  keeps its events a week;
+- an operations-alerts topic without server-side encryption;
+- a reporting database password that nobody set to rotate (beside an interface-engine
+  credential that rotates every 30 days).
+"""
+
+from __future__ import annotations
+
+import json
+
+from govkit.demo.estate_base import (
+    Counts, SeedContext, UnitKeys, account_arn, classification_tags, phi_tags, tag_list)
+from govkit.demo.estate_storage import CLOUDTRAIL_BUCKET
+from govkit.demo.names import home_region, unit_suffix
+
+RECORDER = "default"
+
+
+def seed_region_monitoring(ctx: SeedContext, region: str) -> None:
+    """Detectors, hubs and recorders: on in the home region, missing or stopped elsewhere."""
+    compliant = region == home_region(ctx.regions)
+    config = ctx.clients.get("config", region)
+    config.put_configuration_recorder(ConfigurationRecorder={
+        "name": RECORDER, "roleARN": account_arn("iam", "role/aws-config-recorder"),
+        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": compliant}})
+    if not compliant:
+        return
+    ctx.clients.get("guardduty", region).create_detector(
+        Enable=True, FindingPublishingFrequency="FIFTEEN_MINUTES")
+    ctx.clients.get("securityhub", region).enable_security_hub(EnableDefaultStandards=True)
+    config.put_delivery_channel(DeliveryChannel={
+        "name": RECORDER, "s3BucketName": CLOUDTRAIL_BUCKET, "s3KeyPrefix": "config"})
+    config.start_configuration_recorder(ConfigurationRecorderName=RECORDER)
+
+
+def seed_unit_monitoring(ctx: SeedContext, region: str, unit: int, keys: UnitKeys) -> Counts:
+    """Two log groups, two topics and two secrets in one regional unit."""
+    suffix = unit_suffix(unit)
+    logs = ctx.clients.get("logs", region)
+    logs.create_log_group(logGroupName=f"/nbh/patient-portal/app{suffix}",
+                          kmsKeyId=keys.s3, tags=phi_tags(application="patient-portal"))
+    logs.put_retention_policy(logGroupName=f"/nbh/patient-portal/app{suffix}",
+                              retentionInDays=2192)
+    logs.create_log_group(logGroupName=f"/nbh/contact-center/ivr{suffix}",
+                          tags=phi_tags(application="contact-center"))
+    logs.create_log_group(logGroupName=f"/nbh/scratch/batch-jobs{suffix}",
+                          tags=classification_tags("internal", application="batch"))
+    logs.put_retention_policy(logGroupName=f"/nbh/scratch/batch-jobs{suffix}",
+                              retentionInDays=7)
+    sns = ctx.clients.get("sns", region)
+    sns.create_topic(Name=f"nbh-appointment-reminders{suffix}",
+                     Attributes={"KmsMasterKeyId": keys.s3},
+                     Tags=tag_list(phi_tags(application="scheduling")))
+    sns.create_topic(Name=f"nbh-ops-alerts{suffix}",
+                     Tags=tag_list(classification_tags("internal", application="operations")))
+    secrets = ctx.clients.get("secretsmanager", region)
+    rotating = secrets.create_secret(
+        Name=f"nbh/ehr-interface/hl7-feed{suffix}", KmsKeyId=keys.s3,
+        SecretString=json.dumps({"username": "hl7feed", "password": "demo-only"}),
+        Tags=tag_list(phi_tags(application="ehr-interface")))
+    # no rotation function named: the emulator would try to run it, and the schedule is what
+    # govkit reads
+    secrets.rotate_secret(SecretId=rotating["ARN"], RotationRules={"AutomaticallyAfterDays": 30},
+                          RotateImmediately=False)
+    secrets.create_secret(
+        Name=f"nbh/reporting/warehouse-password{suffix}",
+        SecretString=json.dumps({"username": "reporting", "password": "demo-only"}),
+        Tags=tag_list(classification_tags("internal", application="reporting")))
+    return Counts(log_groups=3, sns_topics=2, secrets=2)
