@@ -47,16 +47,15 @@ def _detector(builder: ResourceBuilder, pages: list[CallRecord],
                         "FindingPublishingFrequency": None}, ref(pages[0], "DetectorIds"))
         return
     page, index, detector_id = listed[0]
+    builder.set("DetectorId", detector_id, ref(page, "DetectorIds", index))
     record = detectors.get(detector_id)
     if record is None or not record.entry.ok:
         reason: CallFailure = failure(record) if record is not None else unread(
             page, f"detector {detector_id} was listed but not read", "DetectorIds", index)
-        builder.set("DetectorId", detector_id, ref(page, "DetectorIds", index))
         for key in STATE_FIELDS[1:]:
             builder.fail(key, reason)
         return
     status = record.response.get("Status")
-    builder.set("DetectorId", detector_id, ref(page, "DetectorIds", index))
     builder.set("DetectorStatus", status, ref(record, "Status"))
     builder.set("Enabled", status == "ENABLED", ref(record, "Status"))
     builder.set("FindingPublishingFrequency", record.response.get("FindingPublishingFrequency"),
