@@ -34,10 +34,17 @@ from _support import (MANAGEMENT, ORG_SCAN, REGIONS, emulator_floor, measured_go
 AGGREGATOR = "org-hipaa"
 
 
+# Judges AWS Config's own recorders, which the Config emulator answers in the run through
+# Config (recording everywhere, as set up here) and moto answers in the direct scan (whose
+# estate records only in the demo's home region): a difference between the emulators, not
+# between reading resources from Config and from their APIs.
+RECORDER_RULE = "config-recorder-recording"
+
+
 def _verdicts(run: Path) -> dict[tuple[str, str], tuple[str, str]]:
     document = json.loads((run / "results" / "results.json").read_text())
     return {(r["rule_id"], r["resource_id"]): (r["status"], r["message"])
-            for r in document["results"]}
+            for r in document["results"] if r["rule_id"] != RECORDER_RULE}
 
 
 def _calls(run: Path) -> list[dict[str, Any]]:

@@ -64,9 +64,18 @@ def results(run: Run) -> dict[tuple[str, str], dict[str, Any]]:
     return {(r["rule_id"], r["resource_id"]): r for r in document["results"]}
 
 
+# The recorders themselves are answered by whichever server speaks for AWS Config: the Config
+# emulator (recording in every region, as these tests set it up) in a run through Config, moto
+# (whose estate leaves the us-west-2 recorder stopped) in the direct scan. That is a difference
+# between the two emulators, not between reading resources from Config and from their APIs.
+RECORDER_RULE = "config-recorder-recording"
+
+
 def verdicts(run: Run) -> dict[tuple[str, str], tuple[str, str]]:
-    """What each result says, without where its evidence sits (the provenance)."""
-    return {key: (r["status"], r["message"]) for key, r in results(run).items()}
+    """What each result says, without where its evidence sits (the provenance), for every
+    rule but the recorder rule (see RECORDER_RULE)."""
+    return {key: (r["status"], r["message"]) for key, r in results(run).items()
+            if key[0] != RECORDER_RULE}
 
 
 def index(run: Run) -> list[dict[str, Any]]:
@@ -101,6 +110,11 @@ def test_results_equal_the_direct_scan_resource_for_resource(demo_run: Run,
     assert {k for k in direct if direct[k] != from_config[k]} == set()
     s3_results = [k for k in direct if k[1].startswith("arn:aws:s3:::")]
     assert len(s3_results) > 40  # the comparison covers the buckets' rules
+    recorders = {k[1]: r["status"] for k, r in results(via_config).items()
+                 if k[0] == RECORDER_RULE}  # as the Config emulator answers: recording
+    assert sorted(recorders) == [f"arn:aws:config:{region}:{ACCOUNT}:settings"
+                                 for region in DEMO_REGIONS]
+    assert set(recorders.values()) == {"PASS"}
 
 
 def test_s3_and_dynamodb_are_read_from_config_items_not_called(demo_run: Run,
