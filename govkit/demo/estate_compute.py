@@ -5,7 +5,7 @@ Per regional unit (`n` is the unit's cross-region serial, `YYYYMMDD` the seeding
 | resource | state | verdict |
 | --- | --- | --- |
 | volume `ehr-app-data-n` (phi) | encrypted, `alias/nbh-phi-ebs` | compliant |
-| volume `scheduling-app-root-n` (internal) | encrypted, AWS managed key | compliant |
+| volume `scheduling-app-root-n` (unclassified) | encrypted, AWS managed key | violation |
 | volume `patient-portal-db-n` (phi) | not encrypted | violation |
 | volume `billing-export-scratch-n` (phi) | not encrypted | violation |
 | snapshot `ehr-app-data-n-YYYYMMDD` | encrypted, private | compliant |
@@ -77,9 +77,10 @@ def seed_unit_ebs(ctx: SeedContext, region: str, unit: int, keys: UnitKeys) -> C
     day = date_label(ctx.now)
     ehr = _create_volume(ec2, region, f"ehr-app-data-{n}", phi_tags(application="ehr"),
                          encrypted=True, kms_key_arn=keys.ebs, size=500)
+    # tagged by its team, but never classified: no PHI rule can tell what it holds
     _create_volume(ec2, region, f"scheduling-app-root-{n}",
-                   classification_tags("internal", application="scheduling"),
-                   encrypted=True, size=50)
+                   {"environment": "production", "owner": "northbridge-health",
+                    "application": "scheduling"}, encrypted=True, size=50)
     portal = _create_volume(ec2, region, f"patient-portal-db-{n}",
                             phi_tags(application="patient-portal"), encrypted=False, size=200)
     scratch = _create_volume(ec2, region, f"billing-export-scratch-{n}",

@@ -174,16 +174,19 @@ class _CheckJudge:
         self.rule, self.now, self.period, self.settings = rule, now, period, settings
         self.kind = load_check(rule.check or "")
         self.applies = getattr(self.kind, "applies", None)
+        read = getattr(self.kind, "SETTINGS", ())
+        self.params = {**rule.parameters, **{name: getattr(settings, name) for name in read}} \
+            if read else rule.parameters
 
     def __call__(self, resource: Resource) -> Result | None:
         rule = self.rule
-        if self.applies is not None and not self.applies(resource, rule.parameters):
+        if self.applies is not None and not self.applies(resource, self.params):
             return None
         admitted = _admit(rule, resource, self.settings, self.now)
         if admitted is not True:
             return admitted or None
         verdict = self.kind.judge(resource, now=self.now, period=self.period,
-                                  params=rule.parameters)
+                                  params=self.params)
         if verdict is None:
             return None
         records = _records(resource, verdict.reads)

@@ -1,5 +1,6 @@
-"""The bucket baseline: encryption at rest and TLS-only access judged on every bucket of the
-demo estate, whatever its classification tag, beside the stricter PHI rules."""
+"""The baseline for data nobody classified: encryption at rest and TLS-only access judged on
+every bucket of the demo estate, whatever its tag, beside the stricter PHI rules; and the
+classification tag itself asked of every place that keeps data."""
 
 from __future__ import annotations
 
@@ -26,3 +27,16 @@ def test_every_bucket_is_judged_whatever_its_tags(demo_run: Run) -> None:
     tls = {r.resource_name: r for r in results if r.rule_id == "s3-bucket-tls-only"}
     assert tls["nbh-public-website-assets"].status is Status.FAIL
     assert tls["nbh-patient-intake-docs-1"].status is Status.PASS
+
+
+def test_an_unclassified_volume_fails_and_classified_places_pass(demo_run: Run) -> None:
+    judged = [r for r in demo_run.evaluation.results if r.rule_id == "data-classification-tagged"]
+    assert {r.resource_type for r in judged} == {"aws.s3.bucket", "aws.dynamodb.table",
+                                                 "aws.rds.instance", "aws.rds.cluster",
+                                                 "aws.ec2.volume"}
+    failed = [r for r in judged if r.status is Status.FAIL]
+    assert {r.resource_type for r in failed} == {"aws.ec2.volume"}
+    assert len(failed) == 2  # scheduling-app-root-1 and -2, one per region
+    assert all("has no data_classification tag (its tags: Name, application, environment, "
+               "owner): no PHI rule can tell whether it holds PHI" in r.message for r in failed)
+    assert all(r.status is Status.PASS for r in judged if r not in failed)
