@@ -31,8 +31,12 @@ def _type(resource: Resource) -> str:
     return str(facts.get("ResourceType") or resource.type)
 
 
+def covers(resource_type: str, params: Mapping[str, Any]) -> bool:
+    return resource_type in params["types"]
+
+
 def applies(resource: Resource, params: Mapping[str, Any]) -> bool:
-    return _type(resource) in params["types"]
+    return covers(_type(resource), params)
 
 
 def judge(resource: Resource, *, now: dt.datetime, period: Period,

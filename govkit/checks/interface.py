@@ -17,6 +17,9 @@ A module defines:
 ``applies(resource, params) -> bool``   optional: whether the resource is in scope at all,
                  asked before its attributes are checked for failures (an account of a system
                  the rule does not judge is not an ERROR because that system lacks the data)
+``covers(resource_type, params) -> bool``   optional, for a kind judging a type that groups
+                 several (``aws.resource``): whether it judges that member type at all, so a
+                 failed listing of a type it leaves out is no ERROR of its
 ``SETTINGS``     optional: the evaluation settings it reads (``phi_tag_key``: the tag that
                  classifies data), passed in ``params`` under their own names, so a kind
                  follows the scan's configuration as the ``phi`` scope does

@@ -5,7 +5,8 @@ Meridian Contact Services, whose agents sign in from the vendor's own AWS accoun
 (external, never scanned). The estate mixes compliant resources with known violations in every
 area; the modules that build each part list them:
 
-- `estate_storage`: KMS keys, S3 buckets, the account public access block, CloudTrail;
+- `estate_storage`: KMS keys, S3 buckets, EFS file systems, the account public access block,
+  CloudTrail;
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
   topics and secrets per unit;
 - `estate_compute`: EBS, RDS, DynamoDB;
@@ -46,6 +47,7 @@ from govkit.demo.estate_storage import (
     seed_account_public_access_block,
     seed_cloudtrail,
     seed_unit_buckets,
+    seed_unit_file_systems,
     seed_unit_keys,
 )
 from govkit.demo.estate_vdi import (
@@ -77,9 +79,9 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "guardduty", "iam",
-    "identitystore", "kms", "logs", "rds", "s3", "s3control", "secretsmanager", "securityhub",
-    "sns", "sso-admin", "workspaces", "workspaces-web",
+    "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "guardduty",
+    "iam", "identitystore", "kms", "logs", "rds", "s3", "s3control", "secretsmanager",
+    "securityhub", "sns", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -116,6 +118,7 @@ class EstateSummary:
     log_groups: int
     sns_topics: int
     secrets: int
+    efs_file_systems: int
     total: int
 
     @classmethod
@@ -131,6 +134,7 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
                       directories: RegionDirectories) -> Counts:
     keys, counts = seed_unit_keys(ctx, region, unit)
     counts += seed_unit_buckets(ctx, region, unit, keys)
+    counts += seed_unit_file_systems(ctx, region, unit, keys)
     counts += seed_unit_ebs(ctx, region, unit, keys)
     counts += seed_unit_rds(ctx, region, unit, keys)
     counts += seed_unit_dynamodb(ctx, region, unit, keys)

@@ -38,6 +38,7 @@ KINDS: tuple[str, ...] = (
     "log_groups",
     "sns_topics",
     "secrets",
+    "efs_file_systems",
 )
 
 

@@ -12,7 +12,9 @@ Per regional unit (`n` is the unit's cross-region serial, see `govkit.demo.names
   customer key named by its alias ARN, TLS-only (compliant);
 - `nbh-internal-reports-n` (internal): AES256, public access blocked (compliant);
 - `nbh-public-website-assets` (`-n` after the first; public): no public access block and a
-  policy that lets `*` read objects (violation: public bucket).
+  policy that lets `*` read objects (violation: public bucket);
+- EFS `nbh-clinical-shared-n` (phi): encrypted with the EBS customer key, automatic backups
+  (compliant); `nbh-imaging-scratch-n` (internal): not encrypted, no backups (violations).
 
 Once: the account public access block with BlockPublicPolicy and RestrictPublicBuckets off
 (violation); in the home region a CloudTrail log bucket without Object Lock (violation), the
@@ -267,3 +269,17 @@ def seed_cloudtrail(ctx: SeedContext) -> Counts:
     for trail in (COMPLIANT_TRAIL, LAX_TRAIL):
         cloudtrail.start_logging(Name=account_arn("cloudtrail", f"trail/{trail}", region))
     return Counts(kms_keys=1, s3_buckets=1, cloudtrail_trails=2)
+
+
+def seed_unit_file_systems(ctx: SeedContext, region: str, unit: int, keys: UnitKeys) -> Counts:
+    efs = ctx.clients.get("efs", region)
+    n = region_serial(ctx.regions, region, unit, ctx.scale)
+    efs.create_file_system(CreationToken=f"nbh-clinical-shared-{n}", Encrypted=True,
+                           KmsKeyId=keys.ebs, Backup=True, PerformanceMode="generalPurpose",
+                           Tags=tag_list({"Name": f"nbh-clinical-shared-{n}",
+                                          **phi_tags(application="clinical-documents")}))
+    efs.create_file_system(CreationToken=f"nbh-imaging-scratch-{n}", Encrypted=False,
+                           Tags=tag_list({"Name": f"nbh-imaging-scratch-{n}",
+                                          **classification_tags("internal",
+                                                                application="imaging")}))
+    return Counts(efs_file_systems=2)

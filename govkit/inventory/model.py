@@ -447,13 +447,15 @@ def _entries(entries: Mapping[str, V]) -> Iterable[V]:
 
 @dataclass(frozen=True, kw_only=True)
 class Coverage:
-    """Whether resources of ``type`` were listed in an account and region."""
+    """Whether resources of ``type`` were listed in an account and region. For a type that
+    groups several (``aws.resource``), ``member`` names the type whose listing it is."""
 
     type: str
     account: str
     region: str
     failure: CallFailure | None = None
     source: str | None = None
+    member: str | None = None
 
 
 class ResourceBuilder:

@@ -178,6 +178,12 @@ class _CheckJudge:
         self.params = {**rule.parameters, **{name: getattr(settings, name) for name in read}} \
             if read else rule.parameters
 
+    def covers(self, member: str) -> bool:
+        """Whether the rule judges resources of ``member``, a type its resource type groups
+        (a listing of a type it leaves out cannot leave its judgement incomplete)."""
+        covers = getattr(self.kind, "covers", None)
+        return covers is None or bool(covers(member, self.params))
+
     def __call__(self, resource: Resource) -> Result | None:
         rule = self.rule
         if self.applies is not None and not self.applies(resource, self.params):
@@ -278,11 +284,11 @@ def _coverage_results(rule: Rule, coverage: Sequence[Coverage],
         return
     for entry in coverage:
         if entry.failure is not None:
+            listed = entry.member or rule.resource_type
             yield Result(**common, status=Status.ERROR,  # type: ignore[arg-type]
-                         resource_id=f"{rule.resource_type}:{entry.account}:{entry.region}",
+                         resource_id=f"{listed}:{entry.account}:{entry.region}",
                          account=entry.account, region=entry.region,
-                         message=f"cannot list {rule.resource_type}: "
-                                 f"{entry.failure.explain()}",
+                         message=f"cannot list {listed}: {entry.failure.explain()}",
                          evidence=(entry.failure.file,), failure=entry.failure.to_json(),
                          records=_failure_records(entry.failure, LISTING))
     listed_ok = sorted({c.account for c in coverage if c.failure is None} - judged_accounts)
@@ -342,9 +348,11 @@ def evaluate_rule(rule: Rule, inventory: Inventory, *, settings: Settings,
             judged_accounts.add(unknown.account)
             yield unknown
         resources = [r for r in scoped if isinstance(r, Resource)]
+    coverage = inventory.coverage_of(rule.resource_type)
     if rule.check is not None:
-        judged = collapse_shared_failures(rule, map(_CheckJudge(
-            rule, now, period or Period.quarter_of(now), settings), resources))
+        judge_with = _CheckJudge(rule, now, period or Period.quarter_of(now), settings)
+        judged = collapse_shared_failures(rule, map(judge_with, resources))
+        coverage = [c for c in coverage if c.member is None or judge_with.covers(c.member)]
     else:
         judged = (judge(rule, resource, settings=settings, now=now, period=period)
                   for resource in resources)
@@ -352,8 +360,7 @@ def evaluate_rule(rule: Rule, inventory: Inventory, *, settings: Settings,
         if result is not None:
             judged_accounts.add(result.account)
             yield result
-    yield from _coverage_results(rule, inventory.coverage_of(rule.resource_type),
-                                 judged_accounts, aws_scanned, not_asked)
+    yield from _coverage_results(rule, coverage, judged_accounts, aws_scanned, not_asked)
 
 
 SHARED_FAILURE_MIN = 2

@@ -29,10 +29,11 @@ def resource(kind: str, name: str, tags: dict[str, str] | None) -> Resource:
     return builder.build()
 
 
-def judged(settings: Settings, *resources: Resource) -> dict[str, Result]:
+def judged(settings: Settings, *resources: Resource,
+           failed: tuple[Coverage, ...] = ()) -> dict[str, Result]:
     rule = load_policy_set().by_id()["data-classification-tagged"]
     inventory = Inventory.of(resources, [Coverage(type=eligible.GROUP, account=ACCOUNT,
-                                                   region="global", source="x.json")],
+                                                   region="global", source="x.json"), *failed],
                              groups={eligible.GROUP: resources})
     return {r.resource_name: r for r in evaluate_rule(rule, inventory, settings=settings,
                                                        now=NOW)}
@@ -60,3 +61,22 @@ def test_only_the_listed_types_and_unread_tags_are_errors() -> None:
     assert set(results) == {"vol-1"}  # a WorkSpace is not a type the baseline judges
     assert results["vol-1"].status is Status.ERROR
     assert results["vol-1"].message == "cannot evaluate: tags of vol-1 failed with AccessDenied"
+
+
+def test_a_failed_listing_of_a_judged_type_is_an_error_and_of_another_type_is_not() -> None:
+    def failed_listing(member: str, operation: str) -> Coverage:
+        return Coverage(type=eligible.GROUP, account=ACCOUNT, region=REGION, member=member,
+                        failure=CallFailure(call=f"{operation} in {ACCOUNT}/{REGION}",
+                                            operation=operation, code="AccessDenied",
+                                            message="", file=f"{operation}.json",
+                                            pointer="/error_message"))
+    classified = resource("aws.s3.bucket", "claims", {"data_classification": "phi"})
+    results = judged(Settings(), classified,
+                     failed=(failed_listing("aws.ec2.volume", "ec2:DescribeVolumes"),
+                             failed_listing("aws.workspaces.workspace",
+                                            "workspaces:DescribeWorkspaces")))
+    errors = [r for r in results.values() if r.status is Status.ERROR]
+    assert [(r.resource_id, r.message) for r in errors] == [
+        (f"aws.ec2.volume:{ACCOUNT}:{REGION}",
+         f"cannot list aws.ec2.volume: ec2:DescribeVolumes in {ACCOUNT}/{REGION} failed with "
+         "AccessDenied")]

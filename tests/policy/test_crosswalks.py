@@ -140,7 +140,8 @@ def test_policies_controls_lists_requirements_rules_and_crosswalk_ids(
     assert termination["crosswalks"] == {"nist-800-53r5": ["PS-1", "PS-4", "PS-5"],
                                          "soc2-tsc-2017": ["CC6.2", "CC6.3"]}
     risk = rows["164.308(a)(1)(ii)(A)"]
-    assert risk["rules"] == ["config-recorder-recording", "guardduty-enabled"]
+    assert risk["rules"] == ["config-recorder-recording", "data-classification-tagged",
+                             "guardduty-enabled"]
     assert "risk analysis" in risk["manual_evidence"]  # the rules cover a part of it
     assert risk["crosswalks"]["nist-800-53r5"] == ["RA-2", "RA-3"]
     sanctions = rows["164.308(a)(1)(ii)(C)"]

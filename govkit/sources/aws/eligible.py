@@ -171,6 +171,10 @@ def grouped(inventory: Inventory) -> Inventory:
                        and c.failure is None})
     coverage = [Coverage(type=GROUP, account=account, region=GLOBAL_REGION,
                          source=files[0] if files else None) for account in accounts]
+    # a member type whose listing failed leaves the group incomplete there
+    coverage += [Coverage(type=GROUP, account=c.account, region=c.region, failure=c.failure,
+                          source=c.source, member=c.type) for c in inventory.coverage
+                 if c.failure is not None and may_hold_data(c.type)]
     return Inventory.of(inventory.resources, [*inventory.coverage, *coverage],
                         groups={ACCOUNT: inventory.of_type(ACCOUNT), GROUP: members})
 

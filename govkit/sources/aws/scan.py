@@ -15,7 +15,7 @@ from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, guardduty, iam,
+    appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, efs, guardduty, iam,
     identitycenter, kms, logs, rds, s3, secretsmanager, securityhub, sns, workspaces,
     workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
@@ -43,6 +43,7 @@ class AwsService(enum.StrEnum):
     LOGS = "logs"
     SNS = "sns"
     SECRETS_MANAGER = "secretsmanager"
+    EFS = "efs"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -61,6 +62,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.LOGS: logs.collect,
     AwsService.SNS: sns.collect,
     AwsService.SECRETS_MANAGER: secretsmanager.collect,
+    AwsService.EFS: efs.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})

@@ -78,7 +78,8 @@ def test_absent_settings_are_recorded_as_their_aws_error_codes(demo_run: Run) ->
     assert codes <= {"NoSuchBucketPolicy", "NoSuchPublicAccessBlockConfiguration",
                      "ServerSideEncryptionConfigurationNotFoundError", "NoSuchTagSet",
                      "ObjectLockConfigurationNotFoundError", "NoSuchEntity",
-                     "InvalidAccessException"}, codes  # Security Hub: "not subscribed"
+                     "InvalidAccessException",  # Security Hub: "not subscribed"
+                     "PolicyNotFound"}, codes  # EFS: no backup policy
 
 
 def test_manifest_describes_the_scan(demo_run: Run) -> None:

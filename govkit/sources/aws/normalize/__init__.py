@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    appstream, artifact, config_recorder, dynamodb, ec2, guardduty, iam, identitycenter,
+    appstream, artifact, config_recorder, dynamodb, ec2, efs, guardduty, iam, identitycenter,
     ip_groups, kms, logs, rds, s3, secretsmanager, securityhub, sns, trails, workspaces,
     workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
@@ -19,7 +19,7 @@ SERVICES: tuple[Normalizer, ...] = (
     identitycenter.normalize, appstream.normalize,
     workspaces_pools.normalize, ip_groups.normalize, artifact.normalize,
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
-    sns.normalize, secretsmanager.normalize,
+    sns.normalize, secretsmanager.normalize, efs.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -41,6 +41,7 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "logs": (logs.LOG_GROUP,),
     "sns": (sns.TOPIC,),
     "secretsmanager": (secretsmanager.SECRET,),
+    "efs": (efs.FILE_SYSTEM,),
 }
 
 

@@ -25,6 +25,7 @@ NOT_CONFIGURED: Mapping[str, frozenset[str]] = {
     "iam:GetAccountPasswordPolicy": frozenset({"NoSuchEntity"}),
     # an account that never enabled Security Hub in the region is "not subscribed"
     "securityhub:DescribeHub": frozenset({"InvalidAccessException"}),
+    "efs:DescribeBackupPolicy": frozenset({"PolicyNotFound"}),
 }
 
 
