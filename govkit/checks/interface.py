@@ -18,8 +18,9 @@ A module defines:
                  asked before its attributes are checked for failures (an account of a system
                  the rule does not judge is not an ERROR because that system lacks the data)
 ``covers(resource_type, params) -> bool``   optional, for a kind judging a type that groups
-                 several (``aws.resource``): whether it judges that member type at all, so a
-                 failed listing of a type it leaves out is no ERROR of its
+                 several (``aws.resource``): whether it judges that member type, so that a
+                 failed listing of such a type is an ERROR of its (without ``covers``, failed
+                 member listings are left to the rules on those types)
 ``SETTINGS``     optional: the evaluation settings it reads (``phi_tag_key``: the tag that
                  classifies data), passed in ``params`` under their own names, so a kind
                  follows the scan's configuration as the ``phi`` scope does

@@ -2,8 +2,9 @@
 region, and per regional unit CloudWatch log groups, SNS topics and Secrets Manager secrets.
 
 Planted, beside compliant ones:
-- the second region has no GuardDuty detector, is not subscribed to Security Hub, and has a
-  Config recorder that was never started;
+- the second region has no GuardDuty detector, is not subscribed to Security Hub, has a
+  Config recorder that was never started, and no VPC there has a flow log (in the home region
+  the `nbh-vdi` VPC logs to the CloudTrail bucket; its default VPC does not);
 - a contact-centre log group without a customer managed key, and a scratch log group that
   keeps its events a week;
 - an operations-alerts topic without server-side encryption;
@@ -19,6 +20,7 @@ from govkit.demo.estate_base import (
     Counts, SeedContext, UnitKeys, account_arn, classification_tags, phi_tags, tag_list)
 from govkit.demo.estate_storage import CLOUDTRAIL_BUCKET
 from govkit.demo.names import home_region, unit_suffix
+from govkit.errors import GovkitError
 
 RECORDER = "default"
 
@@ -38,6 +40,13 @@ def seed_region_monitoring(ctx: SeedContext, region: str) -> None:
     config.put_delivery_channel(DeliveryChannel={
         "name": RECORDER, "s3BucketName": CLOUDTRAIL_BUCKET, "s3KeyPrefix": "config"})
     config.start_configuration_recorder(ConfigurationRecorderName=RECORDER)
+    ec2 = ctx.clients.get("ec2", region)
+    [vpc] = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["nbh-vdi"]}])["Vpcs"]
+    created = ec2.create_flow_logs(ResourceIds=[vpc["VpcId"]], ResourceType="VPC",
+                                   TrafficType="ALL", LogDestinationType="s3",
+                                   LogDestination=f"arn:aws:s3:::{CLOUDTRAIL_BUCKET}")
+    if created.get("Unsuccessful"):
+        raise GovkitError(f"the demo's flow log was refused: {created['Unsuccessful']}")
 
 
 def seed_unit_monitoring(ctx: SeedContext, region: str, unit: int, keys: UnitKeys) -> Counts:

@@ -1,7 +1,9 @@
 """The "glass window": WorkSpaces and WorkSpaces Secure Browser.
 
 Per region, once (AWS allows ten Simple AD directories per region, so these do not scale): a
-VPC `nbh-vdi` with two subnets and two Simple AD directories registered with WorkSpaces:
+VPC `nbh-vdi` with two subnets, the security groups `nbh-vdi-agents` (HTTPS from the vendor's
+network: compliant) and `nbh-vdi-admin` (RDP from anywhere: violation), and two Simple AD
+directories registered with WorkSpaces:
 
 - `agents.vdi.northbridgehealth.example`, hardened: users are not local administrators, no
   internet access, self-service actions disabled, client reconnect disabled (compliant);
@@ -50,6 +52,7 @@ from govkit.demo.estate_storage import create_key
 from govkit.errors import GovkitError
 
 WORKSPACES_BUNDLE = "wsb-bh8rsxt14"
+VENDOR_NETWORK = "203.0.113.0/24"  # the vendor's contact centre (a documentation range)
 _DIRECTORY_PASSWORD = "Demo-only-Dir3ctory!"
 _DISABLED_SELF_SERVICE = {
     "RestartWorkspace": "DISABLED",
@@ -74,6 +77,13 @@ def _seed_network(ec2: Any, region: str, region_index: int) -> tuple[str, ...]:
                                 "Tags": tag_list({"Name": f"nbh-vdi-private-{zone}"})}],
         )["Subnet"]["SubnetId"]
         subnets.append(str(subnet))
+    for name, port, source in (("nbh-vdi-agents", 443, VENDOR_NETWORK),
+                               ("nbh-vdi-admin", 3389, "0.0.0.0/0")):
+        group = ec2.create_security_group(GroupName=name, Description=f"{name} access",
+                                          VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+            "IpRanges": [{"CidrIp": source}]}])
     return tuple(subnets)
 
 

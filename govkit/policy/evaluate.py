@@ -179,10 +179,11 @@ class _CheckJudge:
             if read else rule.parameters
 
     def covers(self, member: str) -> bool:
-        """Whether the rule judges resources of ``member``, a type its resource type groups
-        (a listing of a type it leaves out cannot leave its judgement incomplete)."""
+        """Whether a failed listing of ``member``, a type the rule's resource type groups,
+        leaves the rule's judgement incomplete: only a kind that says which members it judges
+        (``covers``) is told of them."""
         covers = getattr(self.kind, "covers", None)
-        return covers is None or bool(covers(member, self.params))
+        return covers is not None and bool(covers(member, self.params))
 
     def __call__(self, resource: Resource) -> Result | None:
         rule = self.rule
@@ -356,6 +357,7 @@ def evaluate_rule(rule: Rule, inventory: Inventory, *, settings: Settings,
     else:
         judged = (judge(rule, resource, settings=settings, now=now, period=period)
                   for resource in resources)
+        coverage = [c for c in coverage if c.member is None]
     for result in judged:
         if result is not None:
             judged_accounts.add(result.account)

@@ -5,26 +5,17 @@ ERROR naming the call."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from govkit.demo.names import DEMO_ACCOUNT
-from govkit.demo.run import aws_environment
-from govkit.inventory.build import build_inventory
-from govkit.policy.evaluate import Settings, evaluate_rule
-from govkit.policy.loader import load_policy_set
 from govkit.results import Status
 from govkit.run import Run
-from govkit.snapshot import Snapshot, SnapshotWriter
+from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize.common import failed_calls
-from govkit.sources.aws.scan import AwsService, ScanRequest, plan_and_run
-from tests.conftest import Estate
-from tests.support.faultproxy import FaultProxy, fast_retries
+from govkit.sources.aws.scan import AwsService
+from tests.sources.aws.denied import proxy, results_when_denied
+from tests.support.faultproxy import FaultProxy
 
-REGION = "us-east-1"
+__all__ = ["proxy"]  # fixture
 
 
 def test_planted_file_systems_fail_and_compliant_ones_pass(demo_run: Run) -> None:
@@ -44,22 +35,9 @@ def test_planted_file_systems_fail_and_compliant_ones_pass(demo_run: Run) -> Non
                 if e.service == "efs"]  # PolicyNotFound answers are facts
 
 
-@pytest.fixture
-def proxy(estate: Estate) -> Iterator[FaultProxy]:
-    with FaultProxy(upstream=estate.endpoint_url) as running, \
-            aws_environment(running.endpoint_url), fast_retries():
-        yield running
-
-
 def test_a_denied_backup_policy_read_is_an_error_naming_it(proxy: FaultProxy,
                                                            tmp_path: Path) -> None:
-    code = proxy.inject_access_denied("efs", "DescribeBackupPolicy")
-    writer = SnapshotWriter(tmp_path)
-    plan_and_run(ScanRequest(regions=(REGION,), services=(AwsService.EFS,)), writer)
-    writer.write_index()
-    inventory = build_inventory(Snapshot.open(tmp_path), [DEMO_ACCOUNT], regions=[REGION])
-    rule = load_policy_set().by_id()["efs-file-system-backup-enabled"]
-    results = list(evaluate_rule(rule, inventory, settings=Settings(),
-                                 now=dt.datetime.now(dt.timezone.utc)))
+    code, results = results_when_denied(proxy, tmp_path, AwsService.EFS,
+                                        "DescribeBackupPolicy", "efs-file-system-backup-enabled")
     assert results and all(r.status is Status.ERROR for r in results)
     assert all("efs:DescribeBackupPolicy" in r.message and code in r.message for r in results)

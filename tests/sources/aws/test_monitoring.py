@@ -5,25 +5,22 @@ is an answer (FAIL) while a denied call is ERROR, and every fact points at its r
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from govkit.demo.names import DEMO_ACCOUNT
-from govkit.demo.run import aws_environment
 from govkit.inventory.build import build_inventory
 from govkit.inventory.model import Inventory, Resource
-from govkit.policy.evaluate import Settings, evaluate_rule
-from govkit.policy.loader import load_policy_set
 from govkit.results import Result, Status
 from govkit.run import Run
-from govkit.snapshot import Snapshot, SnapshotWriter
+from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize.common import failed_calls
-from govkit.sources.aws.scan import AwsService, ScanRequest, plan_and_run
-from tests.conftest import Estate
-from tests.support.faultproxy import FaultProxy, fast_retries
+from govkit.sources.aws.scan import AwsService
+from tests.sources.aws.denied import proxy, results_when_denied
+from tests.support.faultproxy import FaultProxy
+
+__all__ = ["proxy"]  # fixture
 
 HOME, OTHER = "us-east-1", "us-west-2"
 
@@ -106,13 +103,6 @@ def test_log_groups_topics_and_secrets_name_the_value_against_the_limit(demo_run
                for r in failed.records)
 
 
-@pytest.fixture
-def proxy(estate: Estate) -> Iterator[FaultProxy]:
-    with FaultProxy(upstream=estate.endpoint_url) as running, \
-            aws_environment(running.endpoint_url), fast_retries():
-        yield running
-
-
 @pytest.mark.parametrize(("service", "operation", "rule_id", "code"), [
     (AwsService.SECURITY_HUB, "DescribeHub", "securityhub-enabled", "AccessDeniedException"),
     # InvalidAccessException is "not subscribed" only from DescribeHub; GuardDuty's own
@@ -124,14 +114,8 @@ def proxy(estate: Estate) -> Iterator[FaultProxy]:
 def test_a_denied_call_is_an_error_naming_it_never_off(
         proxy: FaultProxy, tmp_path: Path, service: AwsService, operation: str,
         rule_id: str, code: str) -> None:
-    proxy.inject(service.value, operation, code)
-    writer = SnapshotWriter(tmp_path)
-    plan_and_run(ScanRequest(regions=(HOME,), services=(service,)), writer)
-    writer.write_index()
-    inventory = build_inventory(Snapshot.open(tmp_path), [DEMO_ACCOUNT], regions=[HOME])
-    rule = load_policy_set().by_id()[rule_id]
-    [result] = evaluate_rule(rule, inventory, settings=Settings(),
-                             now=dt.datetime.now(dt.timezone.utc))
+    _, results = results_when_denied(proxy, tmp_path, service, operation, rule_id, code)
+    [result] = results
     assert result.status is Status.ERROR
     assert f"{operation}" in result.message and code in result.message
     assert result.records and result.records[0].pointer == "/error_message"

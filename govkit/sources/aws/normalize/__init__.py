@@ -9,7 +9,7 @@ from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
     appstream, artifact, config_recorder, dynamodb, ec2, efs, guardduty, iam, identitycenter,
-    ip_groups, kms, logs, rds, s3, secretsmanager, securityhub, sns, trails, workspaces,
+    ip_groups, kms, logs, network, rds, s3, secretsmanager, securityhub, sns, trails, workspaces,
     workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
@@ -19,13 +19,14 @@ SERVICES: tuple[Normalizer, ...] = (
     identitycenter.normalize, appstream.normalize,
     workspaces_pools.normalize, ip_groups.normalize, artifact.normalize,
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
-    sns.normalize, secretsmanager.normalize, efs.normalize,
+    sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
 # does not offer them there: that is "nothing to judge", not missing evidence.
 SERVICE_TYPES: dict[str, tuple[str, ...]] = {
-    "ec2": ("aws.ec2.volume", "aws.ec2.snapshot", "aws.ec2.regional_settings"),
+    "ec2": ("aws.ec2.volume", "aws.ec2.snapshot", "aws.ec2.regional_settings", network.VPC,
+            network.SECURITY_GROUP, network.NETWORK_ACL),
     "rds": ("aws.rds.instance", "aws.rds.cluster", "aws.rds.snapshot",
             "aws.rds.cluster_snapshot"),
     "kms": ("aws.kms.key",),

@@ -1,4 +1,5 @@
-"""EC2/EBS: default encryption, volumes, snapshots and who may restore each snapshot."""
+"""EC2/EBS: default encryption, volumes, snapshots and who may restore each snapshot; the
+network: VPCs, their flow logs, security groups and network ACLs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ from govkit.sources.aws.tasks import ServiceScope, Task
 
 
 def collect(scope: ServiceScope) -> Iterable[Task]:
-    return [lambda: _settings(scope), lambda: _volumes(scope), lambda: _snapshots(scope)]
+    return [lambda: _settings(scope), lambda: _volumes(scope), lambda: _snapshots(scope),
+            *(_listing(scope, method) for method in NETWORK)]
+
+
+NETWORK = ("describe_vpcs", "describe_flow_logs", "describe_security_groups",
+           "describe_network_acls")
+
+
+def _listing(scope: ServiceScope, method: str) -> Task:
+    return lambda: scope.caller("ec2").record_all(method)
 
 
 def _settings(scope: ServiceScope) -> None:
