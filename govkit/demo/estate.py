@@ -9,7 +9,7 @@ area; the modules that build each part list them:
   CloudTrail;
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
   topics and secrets per unit;
-- `estate_compute`: EBS, RDS, DynamoDB;
+- `estate_compute`: EBS, RDS, DynamoDB, Redshift;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
 - `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
@@ -40,6 +40,7 @@ from govkit.demo.estate_compute import (
     seed_unit_dynamodb,
     seed_unit_ebs,
     seed_unit_rds,
+    seed_unit_redshift,
 )
 from govkit.demo.estate_iam import seed_password_policy, seed_unit_iam
 from govkit.demo.estate_identity import seed_identity_center
@@ -80,7 +81,7 @@ __all__ = [
 
 SERVICES: tuple[str, ...] = (
     "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "guardduty",
-    "iam", "identitystore", "kms", "logs", "rds", "s3", "s3control", "secretsmanager",
+    "iam", "identitystore", "kms", "logs", "rds", "redshift", "s3", "s3control", "secretsmanager",
     "securityhub", "sns", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
@@ -119,6 +120,7 @@ class EstateSummary:
     sns_topics: int
     secrets: int
     efs_file_systems: int
+    redshift_clusters: int
     total: int
 
     @classmethod
@@ -137,6 +139,7 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
     counts += seed_unit_file_systems(ctx, region, unit, keys)
     counts += seed_unit_ebs(ctx, region, unit, keys)
     counts += seed_unit_rds(ctx, region, unit, keys)
+    counts += seed_unit_redshift(ctx, region, unit, keys)
     counts += seed_unit_dynamodb(ctx, region, unit, keys)
     counts += seed_unit_workspaces(ctx, region, unit, keys, directories)
     counts += seed_unit_monitoring(ctx, region, unit, keys)

@@ -39,6 +39,7 @@ KINDS: tuple[str, ...] = (
     "sns_topics",
     "secrets",
     "efs_file_systems",
+    "redshift_clusters",
 )
 
 

@@ -18,6 +18,8 @@ Per regional unit (`n` is the unit's cross-region serial, `YYYYMMDD` the seeding
 | DB snapshot `nbh-ehr-db-n-manual-YYYYMMDD` | encrypted, private | compliant |
 | DB snapshot `nbh-scheduling-db-n-manual-YYYYMMDD` | not encrypted, private | violation |
 | DB snapshot `nbh-scheduling-db-n-export-YYYYMMDD` | not encrypted, restorable by all | violation |
+| Redshift `nbh-analytics-warehouse-n` (phi) | encrypted, private, audit logging | compliant |
+| Redshift `nbh-ops-reporting-n` (internal) | not encrypted, public, no logging | violations |
 | table `nbh-appointments-n` (phi) | SSE with `alias/nbh-phi-dynamodb` | compliant |
 | table `nbh-patient-contacts-n` (phi) | default (AWS owned key) encryption | violation |
 | table `nbh-call-queue-metrics-n` (internal) | default encryption | compliant |
@@ -196,3 +198,23 @@ def seed_unit_dynamodb(ctx: SeedContext, region: str, unit: int, keys: UnitKeys)
     _create_table(dynamodb, f"nbh-call-queue-metrics-{n}", "queue_id",
                   classification_tags("internal", application="contact-centre"), None)
     return Counts(dynamodb_tables=3)
+
+
+def seed_unit_redshift(ctx: SeedContext, region: str, unit: int, keys: UnitKeys) -> Counts:
+    """After the unit's buckets: the warehouse logs to its internal-reports bucket."""
+    redshift = ctx.clients.get("redshift", region)
+    n = region_serial(ctx.regions, region, unit, ctx.scale)
+    common = {"NodeType": "ra3.xlplus", "MasterUsername": "nbhadmin",
+              "MasterUserPassword": _DB_PASSWORD, "AutomatedSnapshotRetentionPeriod": 7}
+    redshift.create_cluster(ClusterIdentifier=f"nbh-analytics-warehouse-{n}", Encrypted=True,
+                            KmsKeyId=keys.rds, PubliclyAccessible=False,
+                            Tags=tag_list(phi_tags(application="analytics")), **common)
+    redshift.enable_logging(ClusterIdentifier=f"nbh-analytics-warehouse-{n}",
+                            BucketName=f"nbh-internal-reports-{n}",
+                            S3KeyPrefix=f"redshift/{n}/")
+    redshift.create_cluster(ClusterIdentifier=f"nbh-ops-reporting-{n}", Encrypted=False,
+                            PubliclyAccessible=True,
+                            Tags=tag_list(classification_tags("internal",
+                                                              application="reporting")),
+                            **common)
+    return Counts(redshift_clusters=2)

@@ -16,7 +16,7 @@ from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
     appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, efs, guardduty, iam,
-    identitycenter, kms, logs, rds, s3, secretsmanager, securityhub, sns, workspaces,
+    identitycenter, kms, logs, rds, redshift, s3, secretsmanager, securityhub, sns, workspaces,
     workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
@@ -44,6 +44,7 @@ class AwsService(enum.StrEnum):
     SNS = "sns"
     SECRETS_MANAGER = "secretsmanager"
     EFS = "efs"
+    REDSHIFT = "redshift"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -63,6 +64,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.SNS: sns.collect,
     AwsService.SECRETS_MANAGER: secretsmanager.collect,
     AwsService.EFS: efs.collect,
+    AwsService.REDSHIFT: redshift.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})

@@ -33,7 +33,8 @@ def test_an_unclassified_volume_fails_and_classified_places_pass(demo_run: Run) 
     judged = [r for r in demo_run.evaluation.results if r.rule_id == "data-classification-tagged"]
     assert {r.resource_type for r in judged} == {"aws.s3.bucket", "aws.dynamodb.table",
                                                  "aws.rds.instance", "aws.rds.cluster",
-                                                 "aws.ec2.volume", "aws.efs.file_system"}
+                                                 "aws.ec2.volume", "aws.efs.file_system",
+                                                 "aws.redshift.cluster"}
     failed = [r for r in judged if r.status is Status.FAIL]
     assert {r.resource_type for r in failed} == {"aws.ec2.volume"}
     assert len(failed) == 2  # scheduling-app-root-1 and -2, one per region

@@ -9,7 +9,8 @@ from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
     appstream, artifact, config_recorder, dynamodb, ec2, efs, guardduty, iam, identitycenter,
-    ip_groups, kms, logs, network, rds, s3, secretsmanager, securityhub, sns, trails, workspaces,
+    ip_groups, kms, logs, network, rds, redshift, s3, secretsmanager, securityhub, sns, trails,
+    workspaces,
     workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
@@ -20,6 +21,7 @@ SERVICES: tuple[Normalizer, ...] = (
     workspaces_pools.normalize, ip_groups.normalize, artifact.normalize,
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
     sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
+    redshift.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -43,6 +45,7 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "sns": (sns.TOPIC,),
     "secretsmanager": (secretsmanager.SECRET,),
     "efs": (efs.FILE_SYSTEM,),
+    "redshift": (redshift.CLUSTER,),
 }
 
 

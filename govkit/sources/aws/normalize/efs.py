@@ -44,13 +44,9 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                 for key in ("FileSystemId", "Encrypted", "KmsKeyId", "LifeCycleState",
                             "PerformanceMode", "ThroughputMode", "NumberOfMountTargets"):
                     builder.set(key, fs.get(key), ref(page, "FileSystems", index, key))
-                manager, failed, key_refs = keys.resolve(fs.get("KmsKeyId"), region) \
-                    if fs.get("Encrypted") else (None, None, [])
-                if failed is not None:
-                    builder.fail("KmsKeyManager", failed)
-                else:
-                    builder.set("KmsKeyManager", manager,
-                                [ref(page, "FileSystems", index, "KmsKeyId"), *key_refs])
+                keys.set_manager(builder, fs.get("KmsKeyId"), region,
+                                 ref(page, "FileSystems", index, "KmsKeyId"),
+                                 encrypted=bool(fs.get("Encrypted")))
                 missing = unread(page, f"file system {fs_id} was listed but its backup policy "
                                        "was not read", "FileSystems", index)
                 apply_optional(builder, "BackupPolicyStatus", backups.get(fs_id),

@@ -131,6 +131,17 @@ class KeyDirectory:
         return sorted(name for (where, name), target in self._aliases.items()
                       if where == region and target == key_id)
 
+    def set_manager(self, builder: ResourceBuilder, reference: str | None, region: str,
+                    source: Ref, *, encrypted: bool = True) -> None:
+        """Set the builder's ``KmsKeyManager`` from the key ``reference`` (read at ``source``)
+        names: None when not ``encrypted``, the failure when the key cannot be resolved."""
+        manager, failed, refs = self.resolve(reference, region) if encrypted else \
+            (None, None, [])
+        if failed is not None:
+            builder.fail("KmsKeyManager", failed)
+        else:
+            builder.set("KmsKeyManager", manager, [source, *refs])
+
     def manager(self, reference: str | None, region: str) -> tuple[str | None, CallFailure | None]:
         """``("CUSTOMER"|"AWS"|None, failure)`` for a key reference used in ``region``."""
         manager, failed, _ = self.resolve(reference, region)
