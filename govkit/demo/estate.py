@@ -80,9 +80,10 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "guardduty",
-    "iam", "identitystore", "kms", "logs", "rds", "redshift", "s3", "s3control", "secretsmanager",
-    "securityhub", "sns", "sso-admin", "workspaces", "workspaces-web",
+    "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "elb",
+    "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "rds", "redshift", "s3",
+    "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "workspaces",
+    "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 

@@ -9,7 +9,10 @@ Planted, beside compliant ones:
   keeps its events a week;
 - an operations-alerts topic without server-side encryption;
 - a reporting database password that nobody set to rotate (beside an interface-engine
-  credential that rotates every 30 days).
+  credential that rotates every 30 days);
+- in the home region the patient portal's load balancer logs and is protected from deletion,
+  while a Classic Load Balancer for the IVR listens on plain HTTP and keeps no logs; in the
+  second region the scheduling API's load balancer does neither.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ RECORDER = "default"
 
 
 def seed_region_monitoring(ctx: SeedContext, region: str) -> None:
-    """Detectors, hubs and recorders: on in the home region, missing or stopped elsewhere."""
+    """Detectors, hubs and recorders: on in the home region, missing or stopped elsewhere;
+    the region's load balancers."""
     compliant = region == home_region(ctx.regions)
+    _seed_load_balancers(ctx, region, compliant)
     config = ctx.clients.get("config", region)
     config.put_configuration_recorder(ConfigurationRecorder={
         "name": RECORDER, "roleARN": account_arn("iam", "role/aws-config-recorder"),
@@ -83,3 +88,25 @@ def seed_unit_monitoring(ctx: SeedContext, region: str, unit: int, keys: UnitKey
         SecretString=json.dumps({"username": "reporting", "password": "demo-only"}),
         Tags=tag_list(classification_tags("internal", application="reporting")))
     return Counts(log_groups=3, sns_topics=2, secrets=2)
+
+
+def _seed_load_balancers(ctx: SeedContext, region: str, compliant: bool) -> None:
+    ec2 = ctx.clients.get("ec2", region)
+    [vpc] = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["nbh-vdi"]}])["Vpcs"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(
+        Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]]
+    elbv2 = ctx.clients.get("elbv2", region)
+    name = "nbh-patient-portal" if compliant else "nbh-scheduling-api"
+    arn = elbv2.create_load_balancer(
+        Name=name, Subnets=subnets, Type="application",
+        Scheme="internet-facing" if compliant else "internal")["LoadBalancers"][0][
+            "LoadBalancerArn"]
+    if compliant:
+        elbv2.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[
+            {"Key": "access_logs.s3.enabled", "Value": "true"},
+            {"Key": "access_logs.s3.bucket", "Value": CLOUDTRAIL_BUCKET},
+            {"Key": "deletion_protection.enabled", "Value": "true"}])
+        ctx.clients.get("elb", region).create_load_balancer(
+            LoadBalancerName="nbh-legacy-ivr", Subnets=subnets[:1], Listeners=[
+                {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP",
+                 "InstancePort": 8080}])

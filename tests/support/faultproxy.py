@@ -315,7 +315,13 @@ Match = tuple[Specificity, str]
 
 
 def _match_rpc_action(model: ServiceModel, request: ProxyRequest) -> Match | None:
-    action = _first(request.form_params().get("Action"))
+    form = request.form_params()
+    action = _first(form.get("Action"))
+    # two APIs can share a signing name and operation names (elb and elbv2 both have
+    # DescribeLoadBalancers): the request's API version tells them apart
+    version = _first(form.get("Version"))
+    if version and version != model.metadata.get("apiVersion", version):
+        return None
     if action in model.operation_names:
         return _EXACT, str(action)
     return None

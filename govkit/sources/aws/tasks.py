@@ -43,6 +43,27 @@ class ServiceScope:
                       service=service)
 
 
+def per_item(scope: ServiceScope, service: str, method: str, items: str,
+             call: Callable[[Caller, Any], object], **params: Any) -> list[Task]:
+    """List with every page of ``method`` (each recorded; a failed page ends the listing and
+    is the failure the normaliser reports), then one task per item under ``items`` that makes
+    that item's own ``call`` with a caller of ``service``."""
+    tasks: list[Task] = []
+    for page in scope.caller(service).pages(method, **params):
+        if not page.ok:
+            break
+        tasks.extend(_item_task(scope, service, call, item)
+                     for item in page.response.get(items) or [])
+    return tasks
+
+
+def _item_task(scope: ServiceScope, service: str, call: Callable[[Caller, Any], object],
+               item: Any) -> Task:
+    def run() -> None:
+        call(scope.caller(service), item)
+    return run
+
+
 def run_tasks(initial: Iterable[Task], *, workers: int, progress: Progress | None = None) -> int:
     """Run every task and its follow-ups; return how many ran. Task bugs propagate."""
     done = 0

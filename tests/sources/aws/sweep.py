@@ -33,7 +33,7 @@ from tests.support.faultproxy import FaultProxy, fast_retries
 
 # calls made by another service's collector
 COLLECTOR_OF = {"s3control": AwsService.S3, "sso-admin": AwsService.IDENTITY_CENTER,
-                "identitystore": AwsService.IDENTITY_CENTER}
+                "identitystore": AwsService.IDENTITY_CENTER, "elbv2": AwsService.ELB}
 # calls whose failure no rule result can show: each is listed in the run's failed calls
 ONLY_IN_FAILED_CALLS = {
     # asks IAM to refresh the report; the report read afterwards carries its own age
@@ -72,7 +72,8 @@ IAM_ACTION = {("s3", "ListBuckets"): "s3:ListAllMyBuckets",
               ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
               ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
 # services whose IAM action prefix is not their API name
-IAM_PREFIX = {"sso-admin": "sso", "efs": "elasticfilesystem"}
+IAM_PREFIX = {"sso-admin": "sso", "efs": "elasticfilesystem", "elb": "elasticloadbalancing",
+              "elbv2": "elasticloadbalancing"}
 READ_ONLY_POLICY = Path(__file__).resolve().parents[3] / "docs" / "govkit-readonly-policy.json"
 
 

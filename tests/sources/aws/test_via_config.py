@@ -126,7 +126,10 @@ def test_s3_and_dynamodb_are_read_from_config_items_not_called(demo_run: Run,
         {"ListTagsOfResource"}  # batch gets carry no tags
     assert {c["service"] for c in derived} == {"s3", "s3control", "dynamodb"}
     assert via_config.manifest["sources"][0]["api_calls"] == len(calls)
-    assert len(calls) < demo_run.manifest["sources"][0]["api_calls"] * 0.6
+    # the services Config stands in for (and Config itself) cost far fewer calls
+    stood_in = {"s3", "s3control", "dynamodb", "config"}
+    direct = [c for c in index(demo_run) if c["service"] in stood_in]
+    assert len([c for c in calls if c["service"] in stood_in]) < len(direct) * 0.6
 
 
 def test_each_derived_record_points_at_the_config_item_it_was_read_from(

@@ -4,24 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from govkit.sources.aws.tasks import ServiceScope, Task
+from govkit.sources.aws.tasks import ServiceScope, Task, per_item
 
 
 def collect(scope: ServiceScope) -> Iterable[Task]:
-    return [lambda: _file_systems(scope)]
-
-
-def _file_systems(scope: ServiceScope) -> Iterable[Task]:
-    tasks: list[Task] = []
-    for page in scope.caller("efs").pages("describe_file_systems"):
-        if not page.ok:
-            break
-        tasks.extend(_backup_task(scope, fs["FileSystemId"])
-                     for fs in page.response.get("FileSystems") or [])
-    return tasks
-
-
-def _backup_task(scope: ServiceScope, file_system_id: str) -> Task:
-    def run() -> None:
-        scope.caller("efs").call("describe_backup_policy", FileSystemId=file_system_id)
-    return run
+    return [lambda: per_item(scope, "efs", "describe_file_systems", "FileSystems",
+                             lambda efs, fs: efs.call("describe_backup_policy",
+                                                      FileSystemId=fs["FileSystemId"]))]
