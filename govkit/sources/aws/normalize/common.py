@@ -98,6 +98,13 @@ class RecordSet:
         """The latest record of ``operation`` in each region (a call made once per region)."""
         return {record.entry.region: record for record in self.of(operation)}
 
+    def pages_by_region(self, operation: str) -> dict[str, list[CallRecord]]:
+        """Every page of ``operation`` in each region (a listing made once per region)."""
+        found: dict[str, list[CallRecord]] = {}
+        for record in self.of(operation):
+            found.setdefault(record.entry.region, []).append(record)
+        return found
+
     def by_param(self, operation: str, param: str) -> dict[Any, CallRecord]:
         """The latest record of ``operation`` for each value of ``param``."""
         found: dict[Any, CallRecord] = {}

@@ -22,10 +22,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
     for account in accounts_of(snapshot, "guardduty"):
         records = RecordSet(snapshot, "guardduty", account)
         detectors = records.by_param("GetDetector", "DetectorId")
-        by_region: dict[str, list[CallRecord]] = {}
-        for page in records.of("ListDetectors"):
-            by_region.setdefault(page.entry.region, []).append(page)
-        for region, pages in sorted(by_region.items()):
+        for region, pages in sorted(records.pages_by_region("ListDetectors").items()):
             coverage, builder = regional_settings(SETTINGS, "guardduty", account, region,
                                                   pages[0].entry.file)
             yield coverage

@@ -13,7 +13,7 @@ it holds data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from govkit.inventory.model import CallFailure, Coverage, Ref, Resource, ResourceBuilder
@@ -48,17 +48,10 @@ def _builder(page: CallRecord, key: str, index: int, account: str, resource_type
                            item=entry), entry
 
 
-def _by_region(pages: Sequence[CallRecord]) -> dict[str, list[CallRecord]]:
-    found: dict[str, list[CallRecord]] = {}
-    for page in pages:
-        found.setdefault(page.entry.region, []).append(page)
-    return found
-
-
 def _vpcs(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
     pages = records.of("DescribeVpcs")
     yield from listing_coverage(pages, VPC)
-    flow_pages = _by_region(records.of("DescribeFlowLogs"))
+    flow_pages = records.pages_by_region("DescribeFlowLogs")
     for page in pages:
         region = page.entry.region
         logs = _flow_logs(flow_pages.get(region, []))
@@ -82,7 +75,7 @@ def _vpcs(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
             yield builder.build()
 
 
-def _flow_logs(pages: Sequence[CallRecord]) -> dict[str, list[tuple[dict[str, Any], Any]]] | \
+def _flow_logs(pages: Sequence[CallRecord]) -> dict[str, list[tuple[dict[str, Any], Ref]]] | \
         CallFailure:
     """Flow logs by the resource (VPC) they watch; the failure when they were not all read."""
     if not pages:
@@ -90,7 +83,7 @@ def _flow_logs(pages: Sequence[CallRecord]) -> dict[str, list[tuple[dict[str, An
     failed = next((p for p in pages if not p.entry.ok), None)
     if failed is not None:
         return failure(failed)
-    found: dict[str, list[tuple[dict[str, Any], Any]]] = {}
+    found: dict[str, list[tuple[dict[str, Any], Ref]]] = {}
     for page in pages:
         for index, log in enumerate(page.response.get("FlowLogs") or []):
             item = {"FlowLogId": log.get("FlowLogId"), "TrafficType": log.get("TrafficType"),
@@ -102,7 +95,8 @@ def _flow_logs(pages: Sequence[CallRecord]) -> dict[str, list[tuple[dict[str, An
 
 
 def _listed(records: RecordSet, account: str, operation: str, key: str, resource_type: str,
-            build: Any) -> Iterator[Resource | Coverage]:
+            build: Callable[[Mapping[str, Any], CallRecord, int, str], Resource]
+            ) -> Iterator[Resource | Coverage]:
     pages = records.of(operation)
     yield from listing_coverage(pages, resource_type)
     for page in pages:

@@ -14,8 +14,7 @@ from govkit.sources.interface import NormalizeContext
 from govkit.snapshot import Snapshot
 
 TOPIC = "aws.sns.topic"
-ATTRIBUTES = {"KmsMasterKeyId": "KmsMasterKeyId", "DisplayName": "DisplayName",
-              "SubscriptionsConfirmed": "SubscriptionsConfirmed"}
+ATTRIBUTES = ("KmsMasterKeyId", "DisplayName", "SubscriptionsConfirmed")
 
 
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
@@ -39,6 +38,6 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                     yield builder.build()
                     continue
                 found = record.response.get("Attributes") or {}
-                for key, name in ATTRIBUTES.items():
-                    builder.set(key, found.get(name) or None, ref(record, "Attributes", name))
+                for key in ATTRIBUTES:
+                    builder.set(key, found.get(key) or None, ref(record, "Attributes", key))
                 yield builder.build()
