@@ -14,6 +14,7 @@ the merged snapshot is the one a full faulted scan would record.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,6 +152,10 @@ def sweep(baseline: Run, proxy: FaultProxy, code_of: Any, work: Path) -> list[st
     assert not baseline.evaluation.incomplete, baseline.evaluation.failed_calls
     swept = operations(baseline)
     assert len(swept) >= 40, swept  # the sweep really covers the scan
+    # while working on a few services, GOVKIT_SWEEP_ONLY=lambda,apigateway sweeps just theirs
+    only = {s for s in os.environ.get("GOVKIT_SWEEP_ONLY", "").split(",") if s}
+    if only:
+        swept = [(s, o) for s, o in swept if s in only]
     report: list[str] = []
     for service, operation in swept:
         code = code_of(service)
