@@ -8,7 +8,7 @@ area; the modules that build each part list them:
 - `estate_storage`: KMS keys, S3 buckets, EFS file systems, the account public access block,
   CloudTrail;
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
-  topics and secrets per unit;
+  topics and secrets per unit; the organisation trail's log group, metric filters and alarms;
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
@@ -58,7 +58,8 @@ from govkit.demo.estate_vdi import (
 )
 from govkit.demo.estate_vdi_pools import seed_vdi_pools
 from govkit.demo.estate_appstream import seed_appstream
-from govkit.demo.estate_monitoring import seed_region_monitoring, seed_unit_monitoring
+from govkit.demo.estate_monitoring import (
+    seed_region_monitoring, seed_trail_alarms, seed_unit_monitoring)
 from govkit.demo.aws_extra.artifact import seed_agreements
 from govkit.demo.names import (
     DEMO_ACCOUNT,
@@ -80,8 +81,8 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "elb",
-    "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "rds", "redshift", "s3",
+    "appstream", "artifact", "cloudtrail", "cloudwatch", "config", "ds", "dynamodb", "ec2", "efs",
+    "elb", "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "rds", "redshift", "s3",
     "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "workspaces",
     "workspaces-web",
 )
@@ -157,7 +158,7 @@ def _seed_account_singletons(ctx: SeedContext) -> Counts:
     seed_vdi_pools(ctx)
     seed_appstream(ctx)
     seed_agreements(ctx)
-    return seed_cloudtrail(ctx)
+    return seed_cloudtrail(ctx) + seed_trail_alarms(ctx)
 
 
 def _gather(futures: Iterable[Future[Counts]]) -> Counts:

@@ -11,8 +11,8 @@ Per regional unit (`n` is the unit's cross-region serial, `YYYYMMDD` the seeding
 | snapshot `ehr-app-data-n-YYYYMMDD` | encrypted, private | compliant |
 | snapshot `patient-portal-db-n-YYYYMMDD` | not encrypted, private | violation |
 | snapshot `billing-export-scratch-n-YYYYMMDD` | not encrypted, shared with everyone | violation |
-| DB instance `nbh-ehr-db-n` (postgres) | StorageEncrypted, `alias/nbh-phi-rds` | compliant |
-| DB instance `nbh-scheduling-db-n` (mysql) | not encrypted | violation |
+| DB instance `nbh-ehr-db-n` (postgres) | KMS `alias/nbh-phi-rds`, logs exported | compliant |
+| DB instance `nbh-scheduling-db-n` (mysql) | not encrypted, no logs exported | violations |
 | DB cluster `nbh-claims-aurora-n` (aurora-postgresql) | encrypted | compliant |
 | DB cluster `nbh-analytics-aurora-n` (aurora-postgresql) | not encrypted | violation |
 | DB snapshot `nbh-ehr-db-n-manual-YYYYMMDD` | encrypted, private | compliant |
@@ -106,7 +106,7 @@ def enable_ebs_default_encryption(ctx: SeedContext) -> None:
 
 
 def _create_instance(rds: Any, name: str, engine: str, kms_key_arn: str | None,
-                     tags: dict[str, str]) -> None:
+                     tags: dict[str, str], log_exports: list[str]) -> None:
     params: dict[str, Any] = {
         "DBInstanceIdentifier": name,
         "DBInstanceClass": "db.r6g.large",
@@ -121,6 +121,8 @@ def _create_instance(rds: Any, name: str, engine: str, kms_key_arn: str | None,
     }
     if kms_key_arn is not None:
         params["KmsKeyId"] = kms_key_arn
+    if log_exports:
+        params["EnableCloudwatchLogsExports"] = log_exports
     rds.create_db_instance(**params)
 
 
@@ -146,8 +148,9 @@ def seed_unit_rds(ctx: SeedContext, region: str, unit: int, keys: UnitKeys) -> C
     n = region_serial(ctx.regions, region, unit, ctx.scale)
     day = date_label(ctx.now)
     ehr, scheduling = f"nbh-ehr-db-{n}", f"nbh-scheduling-db-{n}"
-    _create_instance(rds, ehr, "postgres", keys.rds, phi_tags(application="ehr"))
-    _create_instance(rds, scheduling, "mysql", None, phi_tags(application="scheduling"))
+    _create_instance(rds, ehr, "postgres", keys.rds, phi_tags(application="ehr"),
+                     ["postgresql", "upgrade"])
+    _create_instance(rds, scheduling, "mysql", None, phi_tags(application="scheduling"), [])
     _create_cluster(rds, f"nbh-claims-aurora-{n}", keys.rds, phi_tags(application="claims"))
     _create_cluster(rds, f"nbh-analytics-aurora-{n}", None,
                     phi_tags(application="population-health"))

@@ -3,7 +3,8 @@
 Per account unit (unit 0 names shown; later units add `-2`, `2.nbh`, ... see `names`):
 
 - groups `SchedulingAgents` and `BillingAgents` with least-privilege customer policies that
-  require MFA (compliant); `SecurityAdmins` with AdministratorAccess (violation);
+  require MFA (compliant); `SecurityAdmins` with AdministratorAccess and an inline policy that
+  subscribes to any Marketplace product (violations);
 - staff (tag `employee_id` E1001..E1006, `email`, `department`):
   `jsmith.nbh` SecurityAdmins, console + MFA; `mgarcia.nbh` BillingAgents, console + MFA, one
   access key; `akhan.nbh` console without MFA and AdministratorAccess attached to the user
@@ -17,7 +18,8 @@ Per account unit (unit 0 names shown; later units add `-2`, `2.nbh`, ... see `na
 - roles `MeridianAgentAccess` (trusts 210987654321 without sts:ExternalId and carries
   `MeridianAgentFullAccess`, `Action: * Resource: *`: two violations), `MeridianReportingRead`
   (trusts 210987654321 with sts:ExternalId, read-only: compliant) and
-  `NbhPatientPortalEc2Role` (trusted by ec2.amazonaws.com).
+  `NbhPatientPortalEc2Role` (trusted by ec2.amazonaws.com; may subscribe to one approved
+  Marketplace product: compliant).
 
 Once: a weak account password policy (8 characters, no reuse prevention, no expiry).
 """
@@ -70,6 +72,10 @@ _STAFF_ACCESS: dict[str, _StaffAccess] = {
 }
 
 
+# the Marketplace product code of the patient portal's hardened image
+PORTAL_AMI_PRODUCT = "prod-nbhportal7x2k"
+
+
 def _document(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
@@ -116,6 +122,10 @@ def _seed_groups(iam: Any, suffix: str, policies: dict[str, str]) -> None:
     for group, policy_arn in attachments.items():
         iam.create_group(GroupName=f"{group}{suffix}")
         iam.attach_group_policy(GroupName=f"{group}{suffix}", PolicyArn=policy_arn)
+    # security tooling bought ad hoc: any Marketplace product, so any vendor's software
+    iam.put_group_policy(GroupName=f"SecurityAdmins{suffix}", PolicyName="MarketplaceProcurement",
+                         PolicyDocument=_document({"Effect": "Allow", "Action": "aws-marketplace:*",
+                                                   "Resource": "*"}))
 
 
 def _trust(principal: dict[str, str], condition: dict[str, Any] | None = None) -> str:
@@ -143,6 +153,13 @@ def _seed_roles(iam: Any, suffix: str, policies: dict[str, str]) -> None:
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust,
                         MaxSessionDuration=max_session, Tags=tags)
         iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+    # the portal's AMI comes from the Marketplace: one approved product, nothing else
+    iam.put_role_policy(RoleName=f"NbhPatientPortalEc2Role{suffix}",
+                        PolicyName="ApprovedMarketplaceImage", PolicyDocument=_document({
+                            "Effect": "Allow", "Action": ["aws-marketplace:Subscribe",
+                                                         "aws-marketplace:ViewSubscriptions"],
+                            "Resource": "*", "Condition": {"ForAllValues:StringEquals": {
+                                "aws-marketplace:ProductId": [PORTAL_AMI_PRODUCT]}}}))
 
 
 def _enable_virtual_mfa(iam: Any, user: str) -> None:

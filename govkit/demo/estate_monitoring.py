@@ -12,7 +12,11 @@ Planted, beside compliant ones:
   credential that rotates every 30 days);
 - in the home region the patient portal's load balancer logs and is protected from deletion,
   while a Classic Load Balancer for the IVR listens on plain HTTP and keeps no logs; in the
-  second region the scheduling API's load balancer does neither.
+  second region the scheduling API's load balancer does neither;
+- the organisation trail delivers to a log group whose metric filters count root use, failed
+  console sign-ins, network ACL changes and VPC changes: the first three have alarms that
+  notify the security topic, the VPC one an alarm with no action, and nothing counts gateway
+  or route table changes.
 """
 
 from __future__ import annotations
@@ -21,11 +25,37 @@ import json
 
 from govkit.demo.estate_base import (
     Counts, SeedContext, UnitKeys, account_arn, classification_tags, phi_tags, tag_list)
-from govkit.demo.estate_storage import CLOUDTRAIL_BUCKET
+from govkit.demo.estate_storage import (
+    CLOUDTRAIL_BUCKET, CLOUDTRAIL_KEY_ALIAS, COMPLIANT_TRAIL)
 from govkit.demo.names import home_region, unit_suffix
 from govkit.errors import GovkitError
 
 RECORDER = "default"
+TRAIL_LOG_GROUP = "/nbh/cloudtrail/org-audit-trail"
+SECURITY_NAMESPACE = "NBH/Security"
+
+
+def _any_event(*names: str) -> str:
+    """A metric filter pattern that matches CloudTrail events of any of ``names``."""
+    return "{ " + " || ".join(f"($.eventName = {name})" for name in names) + " }"
+
+
+# (filter and alarm name, metric, pattern, whether the alarm notifies anyone); no filter counts
+# changes to network gateways or route tables
+_TRAIL_FILTERS = (
+    ("nbh-root-use", "RootUserActivity", '{ $.userIdentity.type = "Root" && '
+     '$.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }', True),
+    ("nbh-sign-in-failures", "ConsoleSignInFailures", '{ ($.eventName = ConsoleLogin) && '
+     '($.errorMessage = "Failed authentication") }', True),
+    ("nbh-network-acls", "NetworkAclChanges", _any_event(
+        "CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
+        "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation"), True),
+    ("nbh-vpcs", "VpcChanges", _any_event(
+        "CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
+        "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection",
+        "AttachClassicLinkVpc", "DetachClassicLinkVpc", "DisableVpcClassicLink",
+        "EnableVpcClassicLink"), False),
+)
 
 
 def seed_region_monitoring(ctx: SeedContext, region: str) -> None:
@@ -110,3 +140,35 @@ def _seed_load_balancers(ctx: SeedContext, region: str, compliant: bool) -> None
             LoadBalancerName="nbh-legacy-ivr", Subnets=subnets[:1], Listeners=[
                 {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP",
                  "InstancePort": 8080}])
+
+
+def seed_trail_alarms(ctx: SeedContext) -> Counts:
+    """After the trails: the organisation trail's log group, its metric filters and alarms,
+    and the security team's topic they notify."""
+    region = home_region(ctx.regions)
+    # the trail's own key: the events are the same in the log group as in the bucket
+    key = ctx.clients.get("kms", region).describe_key(
+        KeyId=f"alias/{CLOUDTRAIL_KEY_ALIAS}")["KeyMetadata"]["Arn"]
+    tags = classification_tags("internal", application="security-monitoring")
+    logs = ctx.clients.get("logs", region)
+    logs.create_log_group(logGroupName=TRAIL_LOG_GROUP, kmsKeyId=key, tags=tags)
+    logs.put_retention_policy(logGroupName=TRAIL_LOG_GROUP, retentionInDays=2192)
+    topic = ctx.clients.get("sns", region).create_topic(
+        Name="nbh-security-alerts", Attributes={"KmsMasterKeyId": key},
+        Tags=tag_list(tags))["TopicArn"]
+    ctx.clients.get("cloudtrail", region).update_trail(
+        Name=COMPLIANT_TRAIL,
+        CloudWatchLogsLogGroupArn=account_arn("logs", f"log-group:{TRAIL_LOG_GROUP}:*", region),
+        CloudWatchLogsRoleArn=account_arn("iam", "role/nbh-cloudtrail-to-logs"))
+    cloudwatch = ctx.clients.get("cloudwatch", region)
+    for name, metric, pattern, notifies in _TRAIL_FILTERS:
+        logs.put_metric_filter(logGroupName=TRAIL_LOG_GROUP, filterName=name,
+                               filterPattern=pattern, metricTransformations=[{
+                                   "metricName": metric, "metricNamespace": SECURITY_NAMESPACE,
+                                   "metricValue": "1"}])
+        cloudwatch.put_metric_alarm(
+            AlarmName=name, MetricName=metric, Namespace=SECURITY_NAMESPACE, Statistic="Sum",
+            Period=300, EvaluationPeriods=1, Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[topic] if notifies else [])
+    return Counts(log_groups=1, sns_topics=1)

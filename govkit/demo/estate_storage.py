@@ -12,7 +12,8 @@ Per regional unit (`n` is the unit's cross-region serial, see `govkit.demo.names
   customer key named by its alias ARN, TLS-only (compliant);
 - `nbh-internal-reports-n` (internal): AES256, public access blocked (compliant);
 - `nbh-public-website-assets` (`-n` after the first; public): no public access block and a
-  policy that lets `*` read objects (violation: public bucket);
+  policy that lets `*` read objects and upload under `uploads/` (violations: public bucket,
+  public write);
 - EFS `nbh-clinical-shared-n` (phi): encrypted with the EBS customer key, automatic backups
   (compliant); `nbh-imaging-scratch-n` (internal): not encrypted, no backups (violations).
 
@@ -51,6 +52,7 @@ _UNIT_KEYS: tuple[tuple[str, bool], ...] = (
     ("nbh-workspaces", False),
 )
 CLOUDTRAIL_BUCKET = f"nbh-cloudtrail-logs-{DEMO_ACCOUNT}"
+CLOUDTRAIL_KEY_ALIAS = "nbh-cloudtrail"
 COMPLIANT_TRAIL = "nbh-org-audit-trail"
 LAX_TRAIL = "nbh-legacy-app-trail"
 
@@ -191,7 +193,15 @@ def _seed_other_buckets(s3: Any, region: str, n: int) -> int:
         "Action": "s3:GetObject",
         "Resource": f"arn:aws:s3:::{website}/*",
     }
-    s3.put_bucket_policy(Bucket=website, Policy=_policy(public_read))
+    # left from a campaign's sign-up form: anyone may upload under uploads/
+    public_upload = {
+        "Sid": "PublicUploadsForSignUpForm",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:PutObject",
+        "Resource": f"arn:aws:s3:::{website}/uploads/*",
+    }
+    s3.put_bucket_policy(Bucket=website, Policy=_policy(public_read, public_upload))
     return 2
 
 
@@ -240,7 +250,7 @@ def _seed_trail_bucket(s3: Any, region: str) -> None:
 def seed_cloudtrail(ctx: SeedContext) -> Counts:
     region = home_region(ctx.regions)
     _seed_trail_bucket(ctx.clients.get("s3", region), region)
-    key_arn = create_key(ctx.clients.get("kms", region), "nbh-cloudtrail", rotation=True,
+    key_arn = create_key(ctx.clients.get("kms", region), CLOUDTRAIL_KEY_ALIAS, rotation=True,
                           purpose="cloudtrail")
     cloudtrail = ctx.clients.get("cloudtrail", region)
     tags = tag_list(classification_tags("internal", application="audit-logs"))

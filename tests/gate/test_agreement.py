@@ -32,6 +32,8 @@ OUTSIDE = "210987654321"  # the vendor's account
 PHI = {"data_classification": "phi"}
 ADMIN = json.dumps({"Version": "2012-10-17",
                     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+MARKETPLACE = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "aws-marketplace:*", "Resource": "*"}]})
 READ = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::nbh-agree-intake/*"}]})
 
@@ -119,13 +121,14 @@ def _planned_estate() -> dict[str, object]:
         Planned("aws_db_instance", "open", {
             "identifier": "nbh-agree-open", "engine": "postgres", "instance_class": "db.t3.micro",
             "allocated_storage": 20, "storage_encrypted": False, "publicly_accessible": True,
-            "backup_retention_period": 0, "multi_az": False, "username": "app"},
+            "backup_retention_period": 0, "multi_az": False, "username": "app",
+            "enabled_cloudwatch_logs_exports": None},
             unknown=["arn", "id", "kms_key_id", "endpoint", "address"]),
         Planned("aws_db_instance", "closed", {
             "identifier": "nbh-agree-closed", "engine": "postgres",
             "instance_class": "db.t3.micro", "allocated_storage": 20, "storage_encrypted": True,
             "publicly_accessible": False, "backup_retention_period": 14, "multi_az": True,
-            "username": "app"},
+            "username": "app", "enabled_cloudwatch_logs_exports": ["postgresql"]},
             unknown=["arn", "id", "kms_key_id", "endpoint", "address"]),
         Planned("aws_db_snapshot", "open", {
             "db_instance_identifier": "nbh-agree-open",
@@ -186,6 +189,10 @@ def _planned_estate() -> dict[str, object]:
                 unknown=["id", "group", "policy_arn"],
                 refs={"group": ["aws_iam_group.ops.name", "aws_iam_group.ops"],
                       "policy_arn": ["aws_iam_policy.admin.arn", "aws_iam_policy.admin"]}),
+        Planned("aws_iam_group_policy", "ops_marketplace", {"name": "AgreeMarketplace",
+                                                            "policy": MARKETPLACE},
+                unknown=["id", "group"],
+                refs={"group": ["aws_iam_group.ops.name", "aws_iam_group.ops"]}),
     ]
     return plan(resources, region=REGION)
 
@@ -273,7 +280,8 @@ def _apply(url: str) -> dict[str, str]:
                            DBInstanceClass="db.t3.micro", AllocatedStorage=20,
                            MasterUsername="app", MasterUserPassword="not-a-secret-1",
                            StorageEncrypted=True, PubliclyAccessible=False,
-                           BackupRetentionPeriod=14, MultiAZ=True)
+                           BackupRetentionPeriod=14, MultiAZ=True,
+                           EnableCloudwatchLogsExports=["postgresql"])
     ids["aws_db_instance.open"], ids["aws_db_instance.closed"] = \
         "nbh-agree-open", "nbh-agree-closed"
     rds.create_db_snapshot(DBSnapshotIdentifier="nbh-agree-open-export",
@@ -315,6 +323,8 @@ def _apply(url: str) -> dict[str, str]:
     ids["aws_iam_user.agent"] = "agree-agent"
     iam.create_group(GroupName="agree-ops")
     iam.attach_group_policy(GroupName="agree-ops", PolicyArn=admin)
+    iam.put_group_policy(GroupName="agree-ops", PolicyName="AgreeMarketplace",
+                         PolicyDocument=MARKETPLACE)
     ids["aws_iam_group.ops"] = "agree-ops"
     return ids
 
@@ -352,6 +362,8 @@ PAIRS = [
     ("s3-phi-bucket-data-events-logged", "aws_s3_bucket.intake", "PASS"),
     ("s3-phi-bucket-data-events-logged", "aws_s3_bucket.billing", "FAIL"),
     ("s3-bucket-not-public", "aws_s3_bucket.intake", "PASS"),
+    ("s3-bucket-no-public-write", "aws_s3_bucket.intake", "PASS"),
+    ("s3-bucket-no-public-write", "aws_s3_bucket.billing", "PASS"),
     ("s3-bucket-tls-only", "aws_s3_bucket.intake", "PASS"),
     ("s3-bucket-tls-only", "aws_s3_bucket.billing", "FAIL"),
     ("s3-bucket-tls-only", "aws_s3_bucket.logs", "FAIL"),
@@ -378,6 +390,8 @@ PAIRS = [
     ("rds-instance-backup-enabled", "aws_db_instance.closed", "PASS"),
     ("rds-instance-multi-az", "aws_db_instance.open", "FAIL"),
     ("rds-instance-multi-az", "aws_db_instance.closed", "PASS"),
+    ("rds-instance-logs-exported", "aws_db_instance.open", "FAIL"),
+    ("rds-instance-logs-exported", "aws_db_instance.closed", "PASS"),
     ("dynamodb-phi-table-kms-encryption", "aws_dynamodb_table.notes", "PASS"),
     ("dynamodb-phi-table-kms-encryption", "aws_dynamodb_table.claims", "FAIL"),
     ("dynamodb-phi-table-point-in-time-recovery", "aws_dynamodb_table.notes", "PASS"),
@@ -389,6 +403,10 @@ PAIRS = [
     ("iam-user-no-direct-policies", "aws_iam_user.agent", "FAIL"),
     ("iam-user-no-admin-policies", "aws_iam_user.agent", "FAIL"),
     ("iam-group-no-admin-policies", "aws_iam_group.ops", "FAIL"),
+    ("iam-group-inline-no-wildcard-marketplace-subscribe", "aws_iam_group.ops", "FAIL"),
+    ("iam-user-inline-no-wildcard-marketplace-subscribe", "aws_iam_user.agent", "PASS"),
+    ("iam-role-inline-no-wildcard-marketplace-subscribe", "aws_iam_role.vendor_sealed",
+     "PASS"),
     ("rds-snapshot-encrypted", "aws_db_snapshot.open", "FAIL"),
     ("rds-snapshot-not-public", "aws_db_snapshot.open", "PASS"),
     ("rds-snapshot-not-shared-externally", "aws_db_snapshot.open", "PASS"),

@@ -15,9 +15,9 @@ from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, efs, elb, guardduty, iam,
-    identitycenter, kms, logs, rds, redshift, s3, secretsmanager, securityhub, sns, workspaces,
-    workspaces_web)
+    appstream, artifact, cloudtrail, cloudwatch, config_recorder, dynamodb, ec2, efs, elb,
+    guardduty, iam, identitycenter, kms, logs, rds, redshift, s3, secretsmanager, securityhub,
+    sns, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
 from govkit.shard import Shard
@@ -45,6 +45,7 @@ class AwsService(enum.StrEnum):
     SECRETS_MANAGER = "secretsmanager"
     EFS = "efs"
     REDSHIFT = "redshift"
+    CLOUDWATCH = "cloudwatch"
     ELB = "elb"
 
 
@@ -66,6 +67,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.SECRETS_MANAGER: secretsmanager.collect,
     AwsService.EFS: efs.collect,
     AwsService.REDSHIFT: redshift.collect,
+    AwsService.CLOUDWATCH: cloudwatch.collect,
     AwsService.ELB: elb.collect,
 }
 # collected once per account, in the home region (recorded as "global")

@@ -22,7 +22,8 @@ from govkit.sources.interface import NormalizeContext
 from govkit.sources.aws.normalize.credential_report import (
     CONTENT, CREDENTIAL_FIELDS, CredentialReport, access_key_listings, access_keys,
     credential_report)
-from govkit.sources.aws.normalize.policy_analysis import grants_admin, trust_summary
+from govkit.sources.aws.normalize.policy_analysis import (
+    allows_any_marketplace_subscription, grants_admin, trust_summary)
 from govkit.snapshot import GLOBAL_REGION, CallRecord, Snapshot
 
 PRINCIPAL_TYPES = {"UserDetailList": "aws.iam.user", "GroupDetailList": "aws.iam.group",
@@ -123,7 +124,7 @@ _INLINE_KEY = {"UserDetailList": "UserPolicyList", "GroupDetailList": "GroupPoli
 def _principals(records: RecordSet, account: str,
                 ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
     pages = records.of("GetAccountAuthorizationDetails")
-    for resource_type in sorted(set(PRINCIPAL_TYPES.values())):
+    for resource_type in sorted({*PRINCIPAL_TYPES.values(), "aws.iam.policy"}):
         yield from listing_coverage(pages, resource_type)
     if not pages or not all(p.entry.ok for p in pages):
         return
@@ -190,6 +191,9 @@ def _principal_builder(principal: Mapping[str, Any], resource_type: str, account
                              for p in principal.get("AttachedManagedPolicies") or []],
         "InlinePolicies": sorted(str(p.get("PolicyName")) for p in
                                  principal.get(inline_key) or []),
+        "InlineMarketplaceSubscribe": sorted(
+            str(p.get("PolicyName")) for p in principal.get(inline_key) or []
+            if allows_any_marketplace_subscription(parse_policy(p.get("PolicyDocument")))),
     }, source)
     if resource_type == "aws.iam.user":
         builder.set("Groups", sorted(principal.get("GroupList") or []), source)
@@ -244,10 +248,14 @@ def _customer_policies(pages: list[CallRecord], account: str) -> Iterator[Resour
                 ref(page, "Policies", index, "PolicyVersionList", number, "Document")
             builder = ResourceBuilder(id=policy["Arn"], type="aws.iam.policy", account=account,
                                       region=GLOBAL_REGION,
-                                      name=str(policy.get("PolicyName") or policy["Arn"]))
+                                      # the ARN ends with the name (after the path)
+                                      name=str(policy.get("PolicyName") or
+                                               str(policy["Arn"]).rsplit("/", 1)[-1]))
             builder.set("AttachmentCount", policy.get("AttachmentCount", 0),
                         ref(page, "Policies", index))
-            builder.update({"Document": document, "GrantsAdmin": grants_admin(document)}, where)
+            builder.update({"Document": document, "GrantsAdmin": grants_admin(document),
+                            "AllowsAnyMarketplaceSubscription":
+                                allows_any_marketplace_subscription(document)}, where)
             yield builder.build()
 
 

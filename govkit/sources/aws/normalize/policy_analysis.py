@@ -42,6 +42,35 @@ def grants_admin(document: Mapping[str, Any] | None) -> bool:
     return False
 
 
+def _matches(pattern: str, action: str) -> bool:
+    """Whether an IAM action pattern (``*`` and ``?`` wildcards, any case) names ``action``."""
+    expression = re.escape(pattern.lower()).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.fullmatch(expression, action) is not None
+
+
+def allows_any_marketplace_subscription(document: Mapping[str, Any] | None) -> bool:
+    """True when an Allow statement lets its holder subscribe to any AWS Marketplace product:
+    an action pattern that names aws-marketplace:Subscribe (``*``, ``aws-marketplace:*``,
+    ``aws-marketplace:Sub*``, ...) on every resource, without an ``aws-marketplace:ProductId``
+    condition that confines it to approved products."""
+    for statement in statements(document):
+        if statement.get("Effect") != "Allow" or "*" not in as_list(statement.get("Resource")):
+            continue
+        conditions = statement.get("Condition") or {}
+        keys = {str(key).lower() for operator in conditions.values()
+                if isinstance(operator, Mapping) for key in operator}
+        if "aws-marketplace:productid" in keys:
+            continue
+        if any(_matches(str(a), "aws-marketplace:subscribe")
+               for a in as_list(statement.get("Action"))):
+            return True
+        if "NotAction" in statement and not any(
+                _matches(str(a), "aws-marketplace:subscribe")
+                for a in as_list(statement.get("NotAction"))):
+            return True
+    return False
+
+
 def _principal_values(principal: Any) -> list[tuple[str, str]]:
     if principal == "*":
         return [("AWS", "*")]
@@ -108,6 +137,25 @@ def allows_public(document: Mapping[str, Any] | None) -> bool:
         if not set(_condition_keys(statement)) & _CONFINING_KEYS:
             return True
     return False
+
+
+# S3 actions that change or remove what a bucket holds, or who may reach it
+_S3_WRITES = ("s3:putobject", "s3:deleteobject", "s3:deleteobjectversion", "s3:putobjectacl",
+              "s3:restoreobject", "s3:putbucketpolicy", "s3:deletebucketpolicy",
+              "s3:putbucketacl", "s3:deletebucket", "s3:putlifecycleconfiguration")
+
+
+def public_write_actions(document: Mapping[str, Any] | None) -> list[str]:
+    """The action patterns (as written) by which a resource policy lets anyone, with no
+    condition confining who, write to or delete from an S3 bucket."""
+    found: list[str] = []
+    for statement in statements(document):
+        if statement.get("Effect") != "Allow" or not _is_everyone(statement.get("Principal")) \
+                or set(_condition_keys(statement)) & _CONFINING_KEYS:
+            continue
+        found += [str(a) for a in as_list(statement.get("Action"))
+                  if any(_matches(str(a), write) for write in _S3_WRITES)]
+    return sorted(set(found))
 
 
 def _is_false(values: list[Any]) -> bool:

@@ -12,7 +12,8 @@ from govkit.sources.aws.normalize.common import (
     parse_policy, ref, tags_from_list, unread)
 from govkit.sources.interface import NormalizeContext
 from govkit.sources.aws.normalize.kms import KeyDirectory, key_directory
-from govkit.sources.aws.normalize.policy_analysis import allows_public, denies_insecure_transport
+from govkit.sources.aws.normalize.policy_analysis import (
+    allows_public, denies_insecure_transport, public_write_actions)
 from govkit.sources.aws.normalize.trails import (
     Trail, TrailDirectory, bucket_data_events, log_destination_trails, organization_trails,
     trail_directory)
@@ -158,23 +159,29 @@ def _derived(builder: ResourceBuilder, account_block: CallRecord | None) -> None
     needed = ("Policy", "AclGrants", "PublicAccessBlock")
     failed = next((builder.failures[k] for k in needed if k in builder.failures), None)
     if failed is not None:
-        builder.fail("Public", failed)
+        builder.fail("Public", failed).fail("PublicWrite", failed)
         return
+    writes = public_write_actions(attrs["Policy"])
+    builder.set("PolicyPublicWriteActions", writes, builder.sources["Policy"])
     policy_public = allows_public(attrs["Policy"])
     acl_public = any((g.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES
                      for g in attrs["AclGrants"] or [])
     policy, acl = builder.sources["Policy"], builder.sources["AclGrants"]
     builder.set("PolicyPublic", policy_public, policy)
     builder.set("AclPublic", acl_public, acl)
+    if not writes:
+        builder.set("PublicWrite", False, policy)
     if not policy_public and not acl_public:
         builder.set("Public", False, [*policy, *acl])
         return
     if account_block is None or not (account_block.entry.ok or
                                      not_configured(account_block.entry)):
-        builder.fail("Public", failure(account_block) if account_block is not None else
-                     CallFailure(call="s3control:GetPublicAccessBlock",
-                                 operation="s3control:GetPublicAccessBlock", code="NotCollected",
-                                 message="account public access block not read", file=""))
+        unread_block = failure(account_block) if account_block is not None else CallFailure(
+            call="s3control:GetPublicAccessBlock", operation="s3control:GetPublicAccessBlock",
+            code="NotCollected", message="account public access block not read", file="")
+        builder.fail("Public", unread_block)
+        if writes:
+            builder.fail("PublicWrite", unread_block)
         return
     account_config = account_block.response.get("PublicAccessBlockConfiguration")
     bucket_config = attrs["PublicAccessBlock"]
@@ -185,5 +192,8 @@ def _derived(builder: ResourceBuilder, account_block: CallRecord | None) -> None
     public = (policy_public and not blocked("RestrictPublicBuckets")) or \
         (acl_public and not blocked("IgnorePublicAcls"))
     grants = [*(policy if policy_public else ()), *(acl if acl_public else ())]
-    builder.set("Public", public, [*grants, *builder.sources["PublicAccessBlock"],
-                                   ref(account_block, "PublicAccessBlockConfiguration")])
+    blocks = [*builder.sources["PublicAccessBlock"],
+              ref(account_block, "PublicAccessBlockConfiguration")]
+    builder.set("Public", public, [*grants, *blocks])
+    if writes:
+        builder.set("PublicWrite", not blocked("RestrictPublicBuckets"), [*policy, *blocks])

@@ -29,7 +29,8 @@ from govkit.sources.terraform.context import (UNKNOWN_AFTER_APPLY, PlanContext, 
                                               policy_document)
 from govkit.sources.terraform.plan import AttrPath, PlannedResource, resolve_reference
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
-from govkit.sources.aws.normalize.policy_analysis import grants_admin, trust_summary
+from govkit.sources.aws.normalize.policy_analysis import (
+    allows_any_marketplace_subscription, grants_admin, trust_summary)
 from govkit.snapshot import GLOBAL_REGION
 
 ROLE = "aws_iam_role"
@@ -81,11 +82,13 @@ class _Policies:
     attached: list[dict[str, Any]] = field(default_factory=list)
     inline: list[str] = field(default_factory=list)
     admin: list[str] = field(default_factory=list)
+    marketplace: list[str] = field(default_factory=list)  # inline: any product's subscription
     refs: list[Ref] = field(default_factory=list)
     admin_refs: list[Ref] = field(default_factory=list)
     attached_failure: CallFailure | None = None
     inline_failure: CallFailure | None = None
     admin_failure: CallFailure | None = None
+    inline_document_failure: CallFailure | None = None
 
     def attach(self, entry: dict[str, Any], admin: bool | CallFailure,
                refs: Sequence[Ref]) -> None:
@@ -106,9 +109,14 @@ class _Policies:
         self.refs.extend(refs)
         if isinstance(document, CallFailure):
             self.admin_failure = self.admin_failure or document
-        elif grants_admin(document if isinstance(document, dict) else None):
+            self.inline_document_failure = self.inline_document_failure or document
+            return
+        readable = document if isinstance(document, dict) else None
+        if grants_admin(readable):
             self.admin.append(f"{name} (inline)")
             self.admin_refs.extend(refs)
+        if allows_any_marketplace_subscription(readable):
+            self.marketplace.append(name)
 
     def merge_group(self, group: str, other: _Policies) -> None:
         """A user's admin policies include those of its groups, named as the scan names
@@ -513,7 +521,9 @@ def _set_policies(ctx: PlanContext, principal: PlannedResource, builder: Resourc
              ("InlinePolicies", sorted(policies.inline), policies.inline_failure,
               "inline policies"),
              ("AdminPolicies", sorted(policies.admin), policies.admin_failure,
-              "policies"))
+              "policies"),
+             ("InlineMarketplaceSubscribe", sorted(policies.marketplace),
+              policies.inline_failure or policies.inline_document_failure, "inline policies"))
     for key, value, failure, what in lists:
         refs = (*where, *policies.admin_refs) if key == "AdminPolicies" else where
         if value and (failure is not None or not complete):

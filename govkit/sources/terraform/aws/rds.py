@@ -301,6 +301,8 @@ def db_instance(ctx: PlanContext, db: PlannedResource) -> Iterator[Resource]:
         _cluster_member(ctx, builder, db)
     else:
         builder.set("DBClusterIdentifier", None, ctx.ref(db))
+        _plain(ctx, builder, db, (("EnabledCloudwatchLogsExports",
+                                   "enabled_cloudwatch_logs_exports"),))
         for key, attribute in (("BackupRetentionPeriod", "backup_retention_period"),
                                ("MultiAZ", "multi_az")):
             apply(builder, key, _instance_setting(ctx, db, attribute))

@@ -21,7 +21,8 @@ from govkit.sources.terraform.context import PlanContext, Unknown, policy_docume
 from govkit.sources.terraform.keys import Key, resolve_key
 from govkit.sources.terraform.plan import AttrPath, PlannedResource
 from govkit.inventory.model import CallFailure, Ref, Resource, ResourceBuilder
-from govkit.sources.aws.normalize.policy_analysis import allows_public, denies_insecure_transport
+from govkit.sources.aws.normalize.policy_analysis import (
+    allows_public, denies_insecure_transport, public_write_actions)
 
 BUCKET = "aws_s3_bucket"
 ENCRYPTION = "aws_s3_bucket_server_side_encryption_configuration"
@@ -354,7 +355,8 @@ def _object_lock_inline(ctx: PlanContext, bucket: PlannedResource) -> dict[str, 
 
 
 def _public(ctx: PlanContext, builder: ResourceBuilder) -> None:
-    """TlsOnly, PolicyPublic, AclPublic and Public, decided as the scan decides them."""
+    """TlsOnly, PolicyPublic, AclPublic, Public and PublicWrite, decided as the scan decides
+    them."""
     attrs, failures, sources = builder.attributes, builder.failures, builder.sources
     if "Policy" in failures:
         builder.fail("TlsOnly", failures["Policy"])
@@ -364,18 +366,24 @@ def _public(ctx: PlanContext, builder: ResourceBuilder) -> None:
     failed = next((failures[k] for k in ("Policy", "AclGrants", "PublicAccessBlock")
                    if k in failures), None)
     if failed is not None:
-        builder.fail("Public", failed)
+        builder.fail("Public", failed).fail("PublicWrite", failed)
         return
+    writes = public_write_actions(_policy(attrs["Policy"]))
     policy_public = allows_public(_policy(attrs["Policy"]))
     acl_public = any((g.get("Grantee") or {}).get("URI") in _PUBLIC_GRANTEES
                      for g in attrs["AclGrants"] or [])
     policy, acl = sources["Policy"], sources["AclGrants"]
     builder.set("PolicyPublic", policy_public, policy)
+    builder.set("PolicyPublicWriteActions", writes, policy)
     builder.set("AclPublic", acl_public, acl)
+    if not writes:
+        builder.set("PublicWrite", False, policy)
     if not policy_public and not acl_public:
         builder.set("Public", False, (*policy, *acl))
         return
     bucket_block = attrs["PublicAccessBlock"] or {}
+    if writes and bucket_block.get("RestrictPublicBuckets"):
+        builder.set("PublicWrite", False, (*sources["PublicAccessBlock"], *policy))
     needs: tuple[str, ...] = ("RestrictPublicBuckets",) if policy_public else ()
     needs += ("IgnorePublicAcls",) if acl_public else ()
     if all(bucket_block.get(s) for s in needs):
@@ -386,11 +394,14 @@ def _public(ctx: PlanContext, builder: ResourceBuilder) -> None:
     accounts = [a for a in ctx.of_type(ACCOUNT_BLOCK)
                 if ctx.provider_key(a) == ctx.provider_key(planned)]
     if not accounts:
-        builder.fail("Public", ctx.not_in_plan(
+        outside = ctx.not_in_plan(
             planned,
             f"bucket {builder.name} is public by its {'policy' if policy_public else 'ACL'} "
             "unless the account's S3 public access block stops it, and this plan does not "
-            "manage the account's block (aws_s3_account_public_access_block)"))
+            "manage the account's block (aws_s3_account_public_access_block)")
+        builder.fail("Public", outside)
+        if "PublicWrite" not in builder.attributes:
+            builder.fail("PublicWrite", outside)
         return
     account = accounts[0]
     account_block = {setting: account.values.get(attribute) is True
@@ -401,6 +412,9 @@ def _public(ctx: PlanContext, builder: ResourceBuilder) -> None:
                              or account_block["IgnorePublicAcls"]))
     builder.set("Public", public, (*policy, *acl, *sources["PublicAccessBlock"],
                                    ctx.ref(account)))
+    if "PublicWrite" not in builder.attributes:
+        builder.set("PublicWrite", not account_block["RestrictPublicBuckets"],
+                    (*policy, *sources["PublicAccessBlock"], ctx.ref(account)))
 
 
 def _policy(value: Any) -> Mapping[str, Any] | None:
