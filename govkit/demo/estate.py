@@ -12,6 +12,7 @@ area; the modules that build each part list them:
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
+- `estate_edge`: Lambda functions;
 - `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
   the summary, and not scaled: a handful of named people).
 
@@ -42,6 +43,7 @@ from govkit.demo.estate_compute import (
     seed_unit_rds,
     seed_unit_redshift,
 )
+from govkit.demo.estate_edge import seed_unit_edge
 from govkit.demo.estate_iam import seed_password_policy, seed_unit_iam
 from govkit.demo.estate_identity import seed_identity_center
 from govkit.demo.estate_storage import (
@@ -81,8 +83,8 @@ __all__ = [
 
 SERVICES: tuple[str, ...] = (
     "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "elb",
-    "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "rds", "redshift", "s3",
-    "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "workspaces",
+    "elbv2", "guardduty", "iam", "identitystore", "kms", "lambda", "logs", "rds", "redshift",
+    "s3", "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "workspaces",
     "workspaces-web",
 )
 DEFAULT_WORKERS = 16
@@ -122,6 +124,7 @@ class EstateSummary:
     secrets: int
     efs_file_systems: int
     redshift_clusters: int
+    lambda_functions: int
     total: int
 
     @classmethod
@@ -144,6 +147,7 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
     counts += seed_unit_dynamodb(ctx, region, unit, keys)
     counts += seed_unit_workspaces(ctx, region, unit, keys, directories)
     counts += seed_unit_monitoring(ctx, region, unit, keys)
+    counts += seed_unit_edge(ctx, region, unit)
     return counts
 
 

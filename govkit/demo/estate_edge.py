@@ -1,0 +1,76 @@
+"""The demo estate's edge: Lambda functions (per regional unit).
+
+Per regional unit (`n` is the unit's cross-region serial):
+
+| resource | settings | planted |
+| --- | --- | --- |
+| role `nbh-lambda-exec-n` | assumed by Lambda | - |
+| function `nbh-hl7-router-n` | see below | compliant |
+| function `nbh-appointment-reminders-n` | see below | violations |
+
+The HL7 router is invoked by its EventBridge rule alone, has a URL with IAM auth and names its
+database password by Secrets Manager ARN. Any principal may invoke the appointment reminders,
+whose URL has auth type NONE and whose variables hold an SMS gateway API key and an AWS access
+key id in plain text.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+from govkit.demo.estate_base import (
+    Counts, SeedContext, account_arn, classification_tags, phi_tags)
+from govkit.demo.names import DEMO_ACCOUNT, region_serial
+
+_HANDLER = "def handler(event, context):\n    return {'statusCode': 200}\n"
+_LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+    "Action": "sts:AssumeRole"}]})
+
+
+def _package() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", _HANDLER)
+    return buffer.getvalue()
+
+
+def seed_unit_edge(ctx: SeedContext, region: str, unit: int) -> Counts:
+    n = region_serial(ctx.regions, region, unit, ctx.scale)
+    return _seed_functions(ctx, region, n)
+
+
+def _seed_functions(ctx: SeedContext, region: str, n: int) -> Counts:
+    role = ctx.clients.get("iam", region).create_role(
+        RoleName=f"nbh-lambda-exec-{n}", AssumeRolePolicyDocument=_LAMBDA_TRUST,
+        Tags=[{"Key": "owner", "Value": "cloud-platform"}])["Role"]["Arn"]
+    lam = ctx.clients.get("lambda", region)
+    common: dict[str, Any] = {"Runtime": "python3.12", "Role": role, "Handler": "app.handler",
+                              "Code": {"ZipFile": _package()}}
+    router = f"nbh-hl7-router-{n}"
+    lam.create_function(
+        FunctionName=router, Tags=phi_tags(application="ehr-interface"), **common,
+        Environment={"Variables": {
+            "DB_PASSWORD_SECRET_ARN": account_arn(
+                "secretsmanager", f"secret:nbh/ehr-interface/hl7-feed-{n}", region),
+            "STAGE": "production"}})
+    lam.add_permission(FunctionName=router, StatementId="hl7-feed-schedule",
+                       Action="lambda:InvokeFunction", Principal="events.amazonaws.com",
+                       SourceArn=account_arn("events", f"rule/nbh-hl7-feed-{n}", region),
+                       SourceAccount=DEMO_ACCOUNT)
+    lam.create_function_url_config(FunctionName=router, AuthType="AWS_IAM")
+    reminders = f"nbh-appointment-reminders-{n}"
+    lam.create_function(
+        FunctionName=reminders, **common,
+        Tags=classification_tags("internal", application="scheduling"),
+        Environment={"Variables": {
+            "SMS_GATEWAY_API_KEY": "demo-sms-gateway-key-not-real",
+            "EXPORT_USER_KEY": "AKIAIOSFODNN7EXAMPLE",
+            "CLINIC_TIMEZONE": "America/Chicago"}})
+    lam.add_permission(FunctionName=reminders, StatementId="public-invoke",
+                       Action="lambda:InvokeFunction", Principal="*")
+    lam.create_function_url_config(FunctionName=reminders, AuthType="NONE")
+    return Counts(iam_roles=1, lambda_functions=2)
