@@ -1,4 +1,4 @@
-"""The demo estate's edge: Lambda functions (per regional unit).
+"""The demo estate's edge: Lambda functions and API Gateway REST APIs (per regional unit).
 
 Per regional unit (`n` is the unit's cross-region serial):
 
@@ -7,6 +7,8 @@ Per regional unit (`n` is the unit's cross-region serial):
 | role `nbh-lambda-exec-n` | assumed by Lambda | - |
 | function `nbh-hl7-router-n` | see below | compliant |
 | function `nbh-appointment-reminders-n` | see below | violations |
+| REST API `nbh-scheduling-api-n`, stage `prod` | execution logs (INFO), access logs | compliant |
+| REST API `nbh-patient-portal-api-n` (phi), stage `prod` | no logs | violations |
 
 The HL7 router is invoked by its EventBridge rule alone, has a URL with IAM auth and names its
 database password by Secrets Manager ARN. Any principal may invoke the appointment reminders,
@@ -25,6 +27,7 @@ from govkit.demo.estate_base import (
     Counts, SeedContext, account_arn, classification_tags, phi_tags)
 from govkit.demo.names import DEMO_ACCOUNT, region_serial
 
+STAGE = "prod"
 _HANDLER = "def handler(event, context):\n    return {'statusCode': 200}\n"
 _LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
@@ -40,7 +43,7 @@ def _package() -> bytes:
 
 def seed_unit_edge(ctx: SeedContext, region: str, unit: int) -> Counts:
     n = region_serial(ctx.regions, region, unit, ctx.scale)
-    return _seed_functions(ctx, region, n)
+    return _seed_functions(ctx, region, n) + _seed_rest_apis(ctx, region, n)
 
 
 def _seed_functions(ctx: SeedContext, region: str, n: int) -> Counts:
@@ -74,3 +77,32 @@ def _seed_functions(ctx: SeedContext, region: str, n: int) -> Counts:
                        Action="lambda:InvokeFunction", Principal="*")
     lam.create_function_url_config(FunctionName=reminders, AuthType="NONE")
     return Counts(iam_roles=1, lambda_functions=2)
+
+
+def _seed_rest_apis(ctx: SeedContext, region: str, n: int) -> Counts:
+    apigateway = ctx.clients.get("apigateway", region)
+    scheduling = _deployed_api(apigateway, f"nbh-scheduling-api-{n}",
+                               classification_tags("internal", application="scheduling"))
+    apigateway.update_stage(restApiId=scheduling, stageName=STAGE, patchOperations=[
+        {"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"},
+        {"op": "replace", "path": "/accessLogSettings/destinationArn",
+         "value": account_arn("logs", f"log-group:nbh-scheduling-api-access-{n}", region)},
+        {"op": "replace", "path": "/accessLogSettings/format",
+         "value": "$context.requestId $context.identity.sourceIp $context.identity.userArn "
+                  "$context.httpMethod $context.resourcePath $context.status"}])
+    # the portal's API went live with the stage defaults: no execution or access logs
+    _deployed_api(apigateway, f"nbh-patient-portal-api-{n}", phi_tags(application="portal"))
+    return Counts(rest_apis=2)
+
+
+def _deployed_api(apigateway: Any, name: str, tags: dict[str, str]) -> str:
+    """A REST API with one mock GET method, deployed to its ``prod`` stage; its id."""
+    api_id = str(apigateway.create_rest_api(
+        name=name, tags=tags, endpointConfiguration={"types": ["REGIONAL"]})["id"])
+    root = apigateway.get_resources(restApiId=api_id)["items"][0]["id"]
+    apigateway.put_method(restApiId=api_id, resourceId=root, httpMethod="GET",
+                          authorizationType="AWS_IAM")
+    apigateway.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET",
+                               type="MOCK")
+    apigateway.create_deployment(restApiId=api_id, stageName=STAGE)
+    return api_id
