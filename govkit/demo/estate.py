@@ -12,7 +12,7 @@ area; the modules that build each part list them:
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
-- `estate_edge`: Lambda functions, API Gateway REST APIs;
+- `estate_edge`: Lambda functions, API Gateway REST APIs, CloudFront distributions;
 - `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
   the summary, and not scaled: a handful of named people).
 
@@ -82,10 +82,10 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "apigateway", "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2",
-    "efs", "elb", "elbv2", "guardduty", "iam", "identitystore", "kms", "lambda", "logs", "rds",
-    "redshift", "s3", "s3control", "secretsmanager", "securityhub", "sns", "sso-admin",
-    "workspaces", "workspaces-web",
+    "apigateway", "appstream", "artifact", "cloudfront", "cloudtrail", "config", "ds",
+    "dynamodb", "ec2", "efs", "elb", "elbv2", "guardduty", "iam", "identitystore", "kms",
+    "lambda", "logs", "rds", "redshift", "s3", "s3control", "secretsmanager", "securityhub",
+    "sns", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -126,6 +126,7 @@ class EstateSummary:
     redshift_clusters: int
     lambda_functions: int
     rest_apis: int
+    cloudfront_distributions: int
     total: int
 
     @classmethod

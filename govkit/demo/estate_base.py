@@ -42,6 +42,7 @@ KINDS: tuple[str, ...] = (
     "redshift_clusters",
     "lambda_functions",
     "rest_apis",
+    "cloudfront_distributions",
 )
 
 

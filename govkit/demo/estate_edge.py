@@ -1,4 +1,5 @@
-"""The demo estate's edge: Lambda functions and API Gateway REST APIs (per regional unit).
+"""The demo estate's edge: Lambda functions, API Gateway REST APIs and CloudFront
+distributions (per regional unit).
 
 Per regional unit (`n` is the unit's cross-region serial):
 
@@ -9,6 +10,8 @@ Per regional unit (`n` is the unit's cross-region serial):
 | function `nbh-appointment-reminders-n` | see below | violations |
 | REST API `nbh-scheduling-api-n`, stage `prod` | execution logs (INFO), access logs | compliant |
 | REST API `nbh-patient-portal-api-n` (phi), stage `prod` | no logs | violations |
+| distribution `nbh-patient-education-cdn-n` | HTTPS on every behaviour | compliant |
+| distribution `nbh-patient-portal-cdn-n` | `/appointments/*` allows HTTP | violation |
 
 The HL7 router is invoked by its EventBridge rule alone, has a URL with IAM auth and names its
 database password by Secrets Manager ARN. Any principal may invoke the appointment reminders,
@@ -43,7 +46,8 @@ def _package() -> bytes:
 
 def seed_unit_edge(ctx: SeedContext, region: str, unit: int) -> Counts:
     n = region_serial(ctx.regions, region, unit, ctx.scale)
-    return _seed_functions(ctx, region, n) + _seed_rest_apis(ctx, region, n)
+    return _seed_functions(ctx, region, n) + _seed_rest_apis(ctx, region, n) + \
+        _seed_distributions(ctx, region, n)
 
 
 def _seed_functions(ctx: SeedContext, region: str, n: int) -> Counts:
@@ -106,3 +110,29 @@ def _deployed_api(apigateway: Any, name: str, tags: dict[str, str]) -> str:
                                type="MOCK")
     apigateway.create_deployment(restApiId=api_id, stageName=STAGE)
     return api_id
+
+
+def _seed_distributions(ctx: SeedContext, region: str, n: int) -> Counts:
+    """CloudFront is global: each unit's two distributions are named by their comment."""
+    cloudfront = ctx.clients.get("cloudfront", region)
+    for comment, origin, behaviours in (
+            (f"nbh-patient-education-cdn-{n}", f"education-{n}.northbridge-health.example",
+             [("/videos/*", "https-only")]),
+            # the appointment pages were added on a path nobody moved off allow-all
+            (f"nbh-patient-portal-cdn-{n}", f"portal-{n}.northbridge-health.example",
+             [("/api/*", "https-only"), ("/appointments/*", "allow-all")])):
+        cloudfront.create_distribution(DistributionConfig={
+            "CallerReference": comment, "Comment": comment, "Enabled": True,
+            "Origins": {"Quantity": 1, "Items": [{
+                "Id": "app", "DomainName": origin, "CustomOriginConfig": {
+                    "HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"}}]},
+            "DefaultCacheBehavior": _behaviour("redirect-to-https"),
+            "CacheBehaviors": {"Quantity": len(behaviours), "Items": [
+                {"PathPattern": path, **_behaviour(policy)} for path, policy in behaviours]}})
+    return Counts(cloudfront_distributions=2)
+
+
+def _behaviour(viewer_protocol_policy: str) -> dict[str, Any]:
+    return {"TargetOriginId": "app", "ViewerProtocolPolicy": viewer_protocol_policy,
+            "MinTTL": 0, "ForwardedValues": {"QueryString": True,
+                                             "Cookies": {"Forward": "all"}}}

@@ -8,8 +8,8 @@ from collections.abc import Iterator, Sequence
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    apigateway, appstream, artifact, awslambda, config_recorder, dynamodb, ec2, efs, elb,
-    guardduty, iam, identitycenter,
+    apigateway, appstream, artifact, awslambda, cloudfront, config_recorder, dynamodb, ec2, efs,
+    elb, guardduty, iam, identitycenter,
     ip_groups, kms, logs, network, rds, redshift, s3, secretsmanager, securityhub, sns, trails,
     workspaces,
     workspaces_pools, workspaces_web)
@@ -23,6 +23,7 @@ SERVICES: tuple[Normalizer, ...] = (
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
     sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
     redshift.normalize, elb.normalize, awslambda.normalize, apigateway.normalize,
+    cloudfront.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
