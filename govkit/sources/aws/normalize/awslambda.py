@@ -25,10 +25,16 @@ FIELDS = ("Runtime", "PackageType", "LastModified")
 
 
 def public_grants(answer: Mapping[str, Any]) -> list[str]:
-    """Each statement of the policy that lets anyone in, as ``statement SID allows ACTIONS``."""
-    return [f"statement {s.get('Sid') or index} allows "
-            f"{', '.join(str(a) for a in as_list(s.get('Action') or s.get('NotAction')))}"
+    """Each statement of the policy that lets anyone in, as ``statement SID allows ACTIONS``
+    (``every action but ACTIONS`` for a NotAction statement)."""
+    return [f"statement {s.get('Sid') or index} allows {_actions(s)}"
             for index, s in enumerate(public_statements(parse_policy(answer.get("Policy"))))]
+
+
+def _actions(statement: Mapping[str, Any]) -> str:
+    if "NotAction" in statement:
+        return "every action but " + ", ".join(map(str, as_list(statement["NotAction"])))
+    return ", ".join(map(str, as_list(statement.get("Action"))))
 
 
 def variables(function: Mapping[str, Any]) -> list[dict[str, Any]]:
