@@ -12,6 +12,7 @@ area; the modules that build each part list them:
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
+- `estate_edge`: Lambda functions, API Gateway REST APIs, CloudFront distributions;
 - `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
   the summary, and not scaled: a handful of named people).
 
@@ -42,6 +43,7 @@ from govkit.demo.estate_compute import (
     seed_unit_rds,
     seed_unit_redshift,
 )
+from govkit.demo.estate_edge import seed_unit_edge
 from govkit.demo.estate_iam import seed_password_policy, seed_unit_iam
 from govkit.demo.estate_identity import seed_identity_center
 from govkit.demo.estate_storage import (
@@ -81,10 +83,10 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "appstream", "artifact", "cloudtrail", "cloudwatch", "config", "ds", "dynamodb", "ec2", "efs",
-    "elb", "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "rds", "redshift", "s3",
-    "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "workspaces",
-    "workspaces-web",
+    "apigateway", "appstream", "artifact", "cloudfront", "cloudtrail", "cloudwatch", "config",
+    "ds", "dynamodb", "ec2", "efs", "elb", "elbv2", "guardduty", "iam", "identitystore", "kms",
+    "lambda", "logs", "rds", "redshift", "s3", "s3control", "secretsmanager", "securityhub",
+    "sns", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -123,6 +125,9 @@ class EstateSummary:
     secrets: int
     efs_file_systems: int
     redshift_clusters: int
+    lambda_functions: int
+    rest_apis: int
+    cloudfront_distributions: int
     total: int
 
     @classmethod
@@ -145,6 +150,7 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
     counts += seed_unit_dynamodb(ctx, region, unit, keys)
     counts += seed_unit_workspaces(ctx, region, unit, keys, directories)
     counts += seed_unit_monitoring(ctx, region, unit, keys)
+    counts += seed_unit_edge(ctx, region, unit)
     return counts
 
 

@@ -40,6 +40,9 @@ KINDS: tuple[str, ...] = (
     "secrets",
     "efs_file_systems",
     "redshift_clusters",
+    "lambda_functions",
+    "rest_apis",
+    "cloudfront_distributions",
 )
 
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govkit.snapshot import CallEntry, SnapshotWriter
+
+# Rewrites an answer in place before it is recorded, so that a value which must never reach
+# the evidence (a credential kept in a resource's configuration) is not written to disk.
+Redactor = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,15 @@ class Caller:
         self.account = account
         self.region = region
         self.service = service
+        self.redact: Redactor | None = None
+
+    def redacting(self, redact: Redactor) -> Caller:
+        """A caller like this one whose answers ``redact`` rewrites before they are recorded
+        (and before the collector sees them)."""
+        other = Caller(self.client, self.writer, account=self.account, region=self.region,
+                       service=self.service)
+        other.redact = redact
+        return other
 
     def _operation_name(self, method: str) -> str:
         mapping: Mapping[str, str] = self.client.meta.method_to_api_mapping
@@ -70,6 +83,8 @@ class Caller:
             "duration_ms": duration_ms}
         if failure is None:
             body, request_id, retries = _strip_metadata(response or {})
+            if self.redact is not None:
+                self.redact(body)
             entry = self.writer.record(**common, response=_read_streams(body),
                                        request_id=request_id, retry_attempts=retries)
             return CallResult(entry, body)

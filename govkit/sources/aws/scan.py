@@ -15,9 +15,9 @@ from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    appstream, artifact, cloudtrail, cloudwatch, config_recorder, dynamodb, ec2, efs, elb,
-    guardduty, iam, identitycenter, kms, logs, rds, redshift, s3, secretsmanager, securityhub,
-    sns, workspaces, workspaces_web)
+    apigateway, appstream, artifact, awslambda, cloudfront, cloudtrail, cloudwatch,
+    config_recorder, dynamodb, ec2, efs, elb, guardduty, iam, identitycenter, kms, logs, rds,
+    redshift, s3, secretsmanager, securityhub, sns, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
 from govkit.shard import Shard
@@ -47,6 +47,9 @@ class AwsService(enum.StrEnum):
     REDSHIFT = "redshift"
     CLOUDWATCH = "cloudwatch"
     ELB = "elb"
+    LAMBDA = "lambda"
+    API_GATEWAY = "apigateway"
+    CLOUDFRONT = "cloudfront"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -69,9 +72,13 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.REDSHIFT: redshift.collect,
     AwsService.CLOUDWATCH: cloudwatch.collect,
     AwsService.ELB: elb.collect,
+    AwsService.LAMBDA: awslambda.collect,
+    AwsService.API_GATEWAY: apigateway.collect,
+    AwsService.CLOUDFRONT: cloudfront.collect,
 }
 # collected once per account, in the home region (recorded as "global")
-GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})
+GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT,
+                             AwsService.CLOUDFRONT})
 # collected once per scan, in the caller's account and a region of their own (the request's
 # identity_center_region), and only when that region is given
 ORGANIZATION_SERVICES = frozenset({AwsService.IDENTITY_CENTER})

@@ -71,7 +71,10 @@ IAM_ACTION = {("s3", "ListBuckets"): "s3:ListAllMyBuckets",
               ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
               ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
               ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
-              ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
+              ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+              # API Gateway authorises every read as the HTTP verb on the resource path
+              ("apigateway", "GetRestApis"): "apigateway:GET",
+              ("apigateway", "GetStages"): "apigateway:GET"}
 # services whose IAM action prefix is not their API name
 IAM_PREFIX = {"sso-admin": "sso", "efs": "elasticfilesystem", "elb": "elasticloadbalancing",
               "elbv2": "elasticloadbalancing"}

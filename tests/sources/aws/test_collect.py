@@ -79,7 +79,8 @@ def test_absent_settings_are_recorded_as_their_aws_error_codes(demo_run: Run) ->
                      "ServerSideEncryptionConfigurationNotFoundError", "NoSuchTagSet",
                      "ObjectLockConfigurationNotFoundError", "NoSuchEntity",
                      "InvalidAccessException",  # Security Hub: "not subscribed"
-                     "PolicyNotFound"}, codes  # EFS: no backup policy
+                     "PolicyNotFound",  # EFS: no backup policy
+                     "ResourceNotFoundException"}, codes  # Lambda: no policy, no URL
 
 
 def test_manifest_describes_the_scan(demo_run: Run) -> None:

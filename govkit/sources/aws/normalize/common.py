@@ -26,6 +26,9 @@ NOT_CONFIGURED: Mapping[str, frozenset[str]] = {
     # an account that never enabled Security Hub in the region is "not subscribed"
     "securityhub:DescribeHub": frozenset({"InvalidAccessException"}),
     "efs:DescribeBackupPolicy": frozenset({"PolicyNotFound"}),
+    # a function with no resource policy, or no function URL
+    "lambda:GetPolicy": frozenset({"ResourceNotFoundException"}),
+    "lambda:GetFunctionUrlConfig": frozenset({"ResourceNotFoundException"}),
 }
 
 

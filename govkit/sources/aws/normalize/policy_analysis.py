@@ -129,14 +129,17 @@ def _is_everyone(principal: Any) -> bool:
     return any(value == "*" for kind, value in _principal_values(principal) if kind == "AWS")
 
 
+def public_statements(document: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The Allow statements of a resource policy that let anyone in, with no condition
+    confining who."""
+    return [statement for statement in statements(document)
+            if statement.get("Effect") == "Allow" and _is_everyone(statement.get("Principal"))
+            and not set(_condition_keys(statement)) & _CONFINING_KEYS]
+
+
 def allows_public(document: Mapping[str, Any] | None) -> bool:
     """A resource policy that lets anyone in, with no condition confining who."""
-    for statement in statements(document):
-        if statement.get("Effect") != "Allow" or not _is_everyone(statement.get("Principal")):
-            continue
-        if not set(_condition_keys(statement)) & _CONFINING_KEYS:
-            return True
-    return False
+    return bool(public_statements(document))
 
 
 # S3 actions that change or remove what a bucket holds, or who may reach it

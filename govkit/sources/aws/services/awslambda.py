@@ -1,0 +1,45 @@
+"""Lambda: every function (its configuration, with each environment variable's value replaced
+by the shape it has before the answer is recorded, see ``govkit.sources.aws.secret_values``),
+then each function's resource policy and function URL.
+
+GetFunctionUrlConfig without a qualifier reads the URL of the function itself; URLs of its
+aliases are not read. Tags are not read: every function is judged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from govkit.sources.aws.secret_values import redact_variables
+from govkit.sources.aws.tasks import ServiceScope, Task
+
+PER_FUNCTION = ("get_policy", "get_function_url_config")
+
+
+def collect(scope: ServiceScope) -> Iterable[Task]:
+    return [lambda: _functions(scope)]
+
+
+def redact_environment(answer: dict[str, Any]) -> None:
+    """A ListFunctions answer without its variable values."""
+    for function in answer.get("Functions") or []:
+        environment = function.get("Environment")
+        if isinstance(environment, dict) and environment.get("Variables") is not None:
+            environment["Variables"] = redact_variables(environment["Variables"])
+
+
+def _functions(scope: ServiceScope) -> list[Task]:
+    tasks: list[Task] = []
+    for page in scope.caller("lambda").redacting(redact_environment).pages("list_functions"):
+        if not page.ok:
+            break
+        tasks.extend(_read(scope, method, function["FunctionName"])
+                     for function in page.response.get("Functions") or []
+                     for method in PER_FUNCTION)
+    return tasks
+
+
+def _read(scope: ServiceScope, method: str, name: str) -> Task:
+    def run() -> None:
+        scope.caller("lambda").call(method, FunctionName=name)
+    return run
