@@ -10,7 +10,7 @@ area; the modules that build each part list them:
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
   topics and secrets per unit;
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
-- `estate_instances`: EC2 instances;
+- `estate_instances`: EC2 instances, their Systems Manager registration and patch compliance;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
 - `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
@@ -85,7 +85,7 @@ __all__ = [
 SERVICES: tuple[str, ...] = (
     "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "elb",
     "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "rds", "redshift", "s3",
-    "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "workspaces",
+    "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "ssm", "workspaces",
     "workspaces-web",
 )
 DEFAULT_WORKERS = 16
