@@ -23,7 +23,8 @@ date, so `get_login_profile` shows it too), `password_last_used` from `password_
 `last_used` (also what `get_access_key_last_used` returns).
 
 EC2, in every region: each `nbh-fax-gateway-n` instance was launched 400 days ago (the other
-instances keep the time they were launched at).
+instances keep the time they were launched at); `nbh-ehr-interface-n` and `nbh-rx-signing-n`
+have Nitro Enclaves enabled, which moto accepts on launch but does not keep.
 
 WorkSpaces, in every region where the directories exist:
 
@@ -65,7 +66,7 @@ from govkit.demo.names import (
     staff_user,
 )
 from govkit.demo.estate_identity import PEOPLE, IdentityCenterPerson
-from govkit.demo.estate_instances import FAX_GATEWAY, FAX_GATEWAY_AGE_DAYS
+from govkit.demo.estate_instances import ENCLAVE_HOSTS, FAX_GATEWAY, FAX_GATEWAY_AGE_DAYS
 from govkit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -194,7 +195,8 @@ def _fix_workspaces_directories() -> int:
     return fixed
 
 
-def _age_fax_gateways(now: dt.datetime) -> int:
+def _fix_instances(now: dt.datetime) -> int:
+    """Age the fax gateways and turn enclaves on; how many fax gateways were aged."""
     from moto.ec2.models import ec2_backends
 
     aged = 0
@@ -204,6 +206,9 @@ def _age_fax_gateways(now: dt.datetime) -> int:
             if name.startswith(f"{FAX_GATEWAY}-"):
                 instance.launch_time = _moto_time(now, FAX_GATEWAY_AGE_DAYS)
                 aged += 1
+            if name.startswith(tuple(f"{host}-" for host in ENCLAVE_HOSTS)):
+                # moto's Instance has no such attribute; its answer shows it once set
+                instance.enclave_options = {"Enabled": True}  # type: ignore[attr-defined]
     return aged
 
 
@@ -246,8 +251,9 @@ def _fix_identity_center(now: dt.datetime) -> int:
 
 
 def apply_backend_fixups(*, now: dt.datetime, scale: int = 1) -> None:
-    """Back-date IAM credentials and the fax gateways' launch, set WorkSpaces device access
-    and Identity Center user status, as the docstring lists."""
+    """Back-date IAM credentials and the fax gateways' launch, turn on the enclave hosts'
+    enclaves, set WorkSpaces device access and Identity Center user status, as the docstring
+    lists."""
     if now.tzinfo is None:
         raise UsageError("apply_backend_fixups needs a timezone-aware 'now'")
     try:
@@ -257,7 +263,7 @@ def apply_backend_fixups(*, now: dt.datetime, scale: int = 1) -> None:
     backend = iam_backends[DEMO_ACCOUNT][PARTITION]
     for unit in range(scale):
         _age_iam_unit(backend, unit, now)
-    if _age_fax_gateways(now) == 0:
+    if _fix_instances(now) == 0:
         raise UsageError("no demo fax gateway instance in this process's moto backend: seed the "
                          "estate first")
     if _fix_workspaces_directories() == 0:

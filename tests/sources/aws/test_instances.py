@@ -47,3 +47,31 @@ def test_a_denied_instance_listing_is_an_error_naming_it(proxy: FaultProxy,
                                         "ec2-instance-no-public-ip")
     assert results and all(r.status is Status.ERROR for r in results)
     assert all("ec2:DescribeInstances" in r.message and code in r.message for r in results)
+
+
+ENCLAVE = "ec2-enclave-host-no-internet-ingress"
+
+
+def test_the_signing_enclave_host_fails_naming_the_open_port(demo_run: Run) -> None:
+    results = {(r.rule_id, r.resource_name): r for r in demo_run.evaluation.results
+               if r.rule_id == ENCLAVE}
+    # enclave hosts only: the fax gateway and the batch host run no enclave
+    assert {name for _, name in results} == {"nbh-ehr-interface-1", "nbh-ehr-interface-2",
+                                             "nbh-rx-signing-1", "nbh-rx-signing-2"}
+    assert results[(ENCLAVE, "nbh-ehr-interface-1")].status is Status.PASS
+    signing = results[(ENCLAVE, "nbh-rx-signing-1")]
+    assert signing.status is Status.FAIL
+    assert signing.message.startswith("enclave host nbh-rx-signing-1 (i-")
+    assert ") lets any internet address reach tcp 443, tcp 8443 through its security groups " \
+        "sg-" in signing.message and "; allowed: tcp 22, tcp 80, tcp 443" in signing.message
+    assert any("DescribeSecurityGroups" in r.file and r.pointer.endswith("/IpPermissions")
+               for r in signing.records)
+
+
+def test_denied_security_groups_leave_enclave_hosts_unjudged(proxy: FaultProxy,
+                                                             tmp_path: Path) -> None:
+    code, results = results_when_denied(proxy, tmp_path, AwsService.EC2,
+                                        "DescribeSecurityGroups", ENCLAVE)
+    assert len(results) == 2  # the interface engine and the signing host of us-east-1
+    assert all(r.status is Status.ERROR for r in results)
+    assert all("ec2:DescribeSecurityGroups" in r.message and code in r.message for r in results)

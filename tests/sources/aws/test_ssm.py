@@ -109,6 +109,6 @@ def test_a_denied_ssm_listing_is_an_error_naming_it(proxy: FaultProxy, tmp_path:
     code, results = results_when_denied(proxy, tmp_path, AwsService.SSM, operation, rule_id,
                                         joined=(AwsService.EC2,))
     # the patch rule's scope (managed) is known, so only managed instances reach the ERROR
-    assert len(results) == (3 if rule_id == MANAGED else 2)
+    assert len(results) == (4 if rule_id == MANAGED else 3)
     assert all(r.status is Status.ERROR for r in results)
     assert all(f"ssm:{operation}" in r.message and code in r.message for r in results)

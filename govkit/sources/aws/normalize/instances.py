@@ -4,7 +4,9 @@ Manager reports about them.
 From the instance listing: state, launch time, public and private addresses, the instance
 metadata service options (``HttpTokens``, ``HttpEndpoint``), whether Nitro Enclaves are on,
 security groups, instance profile and tags. The resource is named by its ``Name`` tag, or its
-id when it has none.
+id when it has none. From the region's security groups (DescribeSecurityGroups): the
+instance's ``InternetIngress``, what any internet address may reach through the groups it
+has, as ``network.internet_ingress`` words it; unknown when the groups were not all read.
 
 From Systems Manager, in the same account and region:
 - ``SsmManaged``: whether DescribeInstanceInformation lists the instance (its agent has
@@ -26,6 +28,7 @@ from govkit.inventory.model import CallFailure, Coverage, Ref, Resource, Resourc
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, failure, listing_coverage, not_collected, partition, ref,
     tags_from_list)
+from govkit.sources.aws.normalize.network import internet_ingress
 from govkit.sources.interface import NormalizeContext
 from govkit.snapshot import CallRecord, Snapshot
 
@@ -43,10 +46,12 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         ssm = RecordSet(snapshot, "ssm", account)
         managed = ssm.pages_by_region(MANAGED)
         compliance = ssm.pages_by_region(COMPLIANCE)
+        groups = records.pages_by_region("DescribeSecurityGroups")
         pages = records.of("DescribeInstances")
         yield from listing_coverage(pages, INSTANCE)
         for page in pages:
             region = page.entry.region
+            exposure = _exposure(groups.get(region, []))
             agents = _by_instance(managed.get(region, []), "InstanceInformationList", MANAGED)
             patches = _by_instance(compliance.get(region, []), "ResourceComplianceSummaryItems",
                                    COMPLIANCE, resource_key="ResourceId")
@@ -54,6 +59,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                 for index, instance in enumerate(reservation.get("Instances") or []):
                     at = ("Reservations", r_index, "Instances", index)
                     builder = _instance(page, at, instance, account)
+                    _ingress(builder, instance, exposure, ref(page, *at, "SecurityGroups"))
                     _ssm(builder, str(instance.get("InstanceId")), agents, patches,
                          managed.get(region, []), compliance.get(region, []))
                     yield builder.build()
@@ -93,6 +99,45 @@ def _instance(page: CallRecord, at: tuple[str | int, ...], instance: Mapping[str
     builder.set("EnclaveEnabled", bool((instance.get("EnclaveOptions") or {}).get("Enabled")),
                 ref(page, *at, "EnclaveOptions", "Enabled"))
     return builder
+
+
+Exposure = dict[str, tuple[list[str], Ref]]
+
+
+def _exposure(pages: Sequence[CallRecord]) -> Exposure | CallFailure:
+    """Each security group's internet ingress, by group id, or why they are not all known."""
+    if not pages:
+        return not_collected("ec2:DescribeSecurityGroups",
+                             "the security groups of the instance's region were not read")
+    failed = next((p for p in pages if not p.entry.ok), None)
+    if failed is not None:
+        return failure(failed)
+    return {str(group.get("GroupId")): (internet_ingress(group.get("IpPermissions") or []),
+                                        ref(page, "SecurityGroups", index, "IpPermissions"))
+            for page in pages
+            for index, group in enumerate(page.response.get("SecurityGroups") or [])}
+
+
+def _ingress(builder: ResourceBuilder, instance: Mapping[str, Any],
+             exposure: Exposure | CallFailure, attached: Ref) -> None:
+    if isinstance(exposure, CallFailure):
+        builder.fail("InternetIngress", exposure)
+        return
+    found: set[str] = set()
+    sources: list[Ref] = []
+    for group in instance.get("SecurityGroups") or []:
+        group_id = str(group.get("GroupId"))
+        if group_id not in exposure:
+            builder.fail("InternetIngress", not_collected(
+                "ec2:DescribeSecurityGroups",
+                f"security group {group_id} of instance {instance.get('InstanceId')} is not in "
+                "the region's listing"))
+            return
+        ports, where = exposure[group_id]
+        found.update(ports)
+        sources.append(where)
+    # the groups' rules, or, with no group at all, the empty list of groups
+    builder.set("InternetIngress", sorted(found), sources or [attached])
 
 
 def _by_instance(pages: Sequence[CallRecord], key: str, operation: str,
