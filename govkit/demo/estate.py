@@ -10,6 +10,7 @@ area; the modules that build each part list them:
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
   topics and secrets per unit; the organisation trail's log group, metric filters and alarms;
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
+- `estate_instances`: EC2 instances, their Systems Manager registration and patch compliance;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
 - `estate_edge`: Lambda functions, API Gateway REST APIs, CloudFront distributions;
@@ -22,7 +23,8 @@ the two WorkSpaces directories per region, CloudTrail, the password policy, the 
 block, EBS default encryption) do not grow with it. Scale 1 is about a hundred resources.
 
 Some values cannot be set through any AWS API (how old an access key is, when a password was
-last used, WorkSpaces device access): `govkit.demo.fixups` sets them afterwards.
+last used, when an instance was launched, WorkSpaces device access): `govkit.demo.fixups`
+sets them afterwards.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from govkit.demo.estate_compute import (
 from govkit.demo.estate_edge import seed_unit_edge
 from govkit.demo.estate_iam import seed_password_policy, seed_unit_iam
 from govkit.demo.estate_identity import seed_identity_center
+from govkit.demo.estate_instances import seed_unit_instances
 from govkit.demo.estate_storage import (
     seed_account_public_access_block,
     seed_cloudtrail,
@@ -86,7 +89,7 @@ SERVICES: tuple[str, ...] = (
     "apigateway", "appstream", "artifact", "cloudfront", "cloudtrail", "cloudwatch", "config",
     "ds", "dynamodb", "ec2", "efs", "elb", "elbv2", "guardduty", "iam", "identitystore", "kms",
     "lambda", "logs", "rds", "redshift", "s3", "s3control", "secretsmanager", "securityhub",
-    "sns", "sso-admin", "workspaces", "workspaces-web",
+    "sns", "ssm", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -128,6 +131,7 @@ class EstateSummary:
     lambda_functions: int
     rest_apis: int
     cloudfront_distributions: int
+    ec2_instances: int
     total: int
 
     @classmethod
@@ -148,6 +152,7 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
     counts += seed_unit_rds(ctx, region, unit, keys)
     counts += seed_unit_redshift(ctx, region, unit, keys)
     counts += seed_unit_dynamodb(ctx, region, unit, keys)
+    counts += seed_unit_instances(ctx, region, unit, keys, directories)
     counts += seed_unit_workspaces(ctx, region, unit, keys, directories)
     counts += seed_unit_monitoring(ctx, region, unit, keys)
     counts += seed_unit_edge(ctx, region, unit)

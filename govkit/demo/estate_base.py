@@ -40,9 +40,7 @@ KINDS: tuple[str, ...] = (
     "secrets",
     "efs_file_systems",
     "redshift_clusters",
-    "lambda_functions",
-    "rest_apis",
-    "cloudfront_distributions",
+    "lambda_functions", "rest_apis", "cloudfront_distributions", "ec2_instances",
 )
 
 

@@ -22,6 +22,10 @@ date, so `get_login_profile` shows it too), `password_last_used` from `password_
 `access_key_N_last_rotated` and `access_key_N_last_used_date` from each key's `create_date` and
 `last_used` (also what `get_access_key_last_used` returns).
 
+EC2, in every region: each `nbh-fax-gateway-n` instance was launched 400 days ago (the other
+instances keep the time they were launched at); `nbh-ehr-interface-n` and `nbh-rx-signing-n`
+have Nitro Enclaves enabled, which moto accepts on launch but does not keep.
+
 WorkSpaces, in every region where the directories exist:
 
 - `agents.vdi.northbridgehealth.example`: Windows, macOS and zero clients allowed; web, iOS,
@@ -62,6 +66,7 @@ from govkit.demo.names import (
     staff_user,
 )
 from govkit.demo.estate_identity import PEOPLE, IdentityCenterPerson
+from govkit.demo.estate_instances import ENCLAVE_HOSTS, FAX_GATEWAY, FAX_GATEWAY_AGE_DAYS
 from govkit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -190,6 +195,23 @@ def _fix_workspaces_directories() -> int:
     return fixed
 
 
+def _fix_instances(now: dt.datetime) -> int:
+    """Age the fax gateways and turn enclaves on; how many fax gateways were aged."""
+    from moto.ec2.models import ec2_backends
+
+    aged = 0
+    for backend in list(ec2_backends[DEMO_ACCOUNT].values()):
+        for instance in list(backend.all_instances()):
+            name = backend.tags.get(instance.id, {}).get("Name", "")
+            if name.startswith(f"{FAX_GATEWAY}-"):
+                instance.launch_time = _moto_time(now, FAX_GATEWAY_AGE_DAYS)
+                aged += 1
+            if name.startswith(tuple(f"{host}-" for host in ENCLAVE_HOSTS)):
+                # moto's Instance has no such attribute; its answer shows it once set
+                instance.enclave_options = {"Enabled": True}  # type: ignore[attr-defined]
+    return aged
+
+
 def _scim_fields(person: IdentityCenterPerson, now: dt.datetime) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "UserStatus": person.status,
@@ -229,8 +251,9 @@ def _fix_identity_center(now: dt.datetime) -> int:
 
 
 def apply_backend_fixups(*, now: dt.datetime, scale: int = 1) -> None:
-    """Back-date IAM credentials, set WorkSpaces device access and Identity Center user
-    status, as the docstring lists."""
+    """Back-date IAM credentials and the fax gateways' launch, turn on the enclave hosts'
+    enclaves, set WorkSpaces device access and Identity Center user status, as the docstring
+    lists."""
     if now.tzinfo is None:
         raise UsageError("apply_backend_fixups needs a timezone-aware 'now'")
     try:
@@ -240,6 +263,9 @@ def apply_backend_fixups(*, now: dt.datetime, scale: int = 1) -> None:
     backend = iam_backends[DEMO_ACCOUNT][PARTITION]
     for unit in range(scale):
         _age_iam_unit(backend, unit, now)
+    if _fix_instances(now) == 0:
+        raise UsageError("no demo fax gateway instance in this process's moto backend: seed the "
+                         "estate first")
     if _fix_workspaces_directories() == 0:
         raise UsageError(
             "no demo WorkSpaces directory in this process's moto backend: seed the estate first"

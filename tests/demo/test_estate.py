@@ -110,6 +110,8 @@ def count_over_http(aws: DemoClients) -> dict[str, int]:
             "rds_snapshots": len(rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]),
             "dynamodb_tables": len(aws.get("dynamodb", region).list_tables()["TableNames"]),
             "workspaces": len(aws.get("workspaces", region).describe_workspaces()["Workspaces"]),
+            "ec2_instances": sum(len(r["Instances"]) for r in
+                                 ec2.describe_instances()["Reservations"]),
         }
         for kind, number in regional.items():
             counts[kind] = counts.get(kind, 0) + number
@@ -356,7 +358,7 @@ def test_seeding_at_scale_two_doubles_the_estate(aws: DemoClients) -> None:
         # Account and region singletons (the CloudTrail bucket and trails) do not double.
         assert doubled[kind] in (2 * number, 2 * number - 1, number), kind
     assert 1.8 <= sum(doubled.values()) / sum(single.values()) <= 2.0
-    assert 1.8 <= summary.total / 152 <= 2.0
+    assert 1.8 <= summary.total / 168 <= 2.0
 
 
 def wait_for(path: Path, process: subprocess.Popen[str], timeout: float) -> str:
@@ -386,4 +388,4 @@ def test_serve_runs_a_seeded_estate_with_fixups_until_sigterm(
     stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert stdout.strip() == endpoint
-    assert "seeded 152 resources at scale 1" in stderr
+    assert "seeded 168 resources at scale 1" in stderr

@@ -17,7 +17,7 @@ from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
     apigateway, appstream, artifact, awslambda, cloudfront, cloudtrail, cloudwatch,
     config_recorder, dynamodb, ec2, efs, elb, guardduty, iam, identitycenter, kms, logs, rds,
-    redshift, s3, secretsmanager, securityhub, sns, workspaces, workspaces_web)
+    redshift, s3, secretsmanager, securityhub, sns, ssm, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
 from govkit.shard import Shard
@@ -50,6 +50,7 @@ class AwsService(enum.StrEnum):
     LAMBDA = "lambda"
     API_GATEWAY = "apigateway"
     CLOUDFRONT = "cloudfront"
+    SSM = "ssm"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -75,6 +76,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.LAMBDA: awslambda.collect,
     AwsService.API_GATEWAY: apigateway.collect,
     AwsService.CLOUDFRONT: cloudfront.collect,
+    AwsService.SSM: ssm.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT,

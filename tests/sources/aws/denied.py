@@ -33,18 +33,18 @@ def proxy(estate: Estate) -> Iterator[FaultProxy]:
 
 def results_when_denied(proxy: FaultProxy, out: Path, service: AwsService, operation: str,
                         rule_id: str, code: str | None = None, *, api: str | None = None,
-                        also: tuple[AwsService, ...] = ()) -> tuple[str, list[Result]]:
+                        joined: tuple[AwsService, ...] = ()) -> tuple[str, list[Result]]:
     """The error code given (``code``, or the API's own access-denied code) and the rule's
-    results on a scan of ``service`` (and the services ``also`` needed for the rule's
-    resources) in us-east-1 with ``operation`` of ``api`` (the botocore service, by default
-    the service's own name) failing."""
+    results on a scan of ``service`` alone in us-east-1 with ``operation`` of ``api`` (the
+    botocore service, by default the service's own name) failing; ``joined``: the services
+    whose resources the rule judges with ``service``'s answers, scanned beside it."""
     api = api or service.value
     if code is None:
         code = proxy.inject_access_denied(api, operation)
     else:
         proxy.inject(api, operation, code)
     writer = SnapshotWriter(out)
-    plan_and_run(ScanRequest(regions=(REGION,), services=(service, *also)), writer)
+    plan_and_run(ScanRequest(regions=(REGION,), services=(*joined, service)), writer)
     writer.write_index()
     inventory = build_inventory(Snapshot.open(out), [DEMO_ACCOUNT], regions=[REGION])
     rule = load_policy_set().by_id()[rule_id]

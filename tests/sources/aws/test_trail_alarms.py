@@ -75,7 +75,7 @@ def test_a_denied_filter_or_alarm_listing_is_an_error_naming_it(
     for rule_id in ("cloudwatch-alarm-root-usage", "cloudwatch-alarm-vpc-changes"):
         proxy.clear()
         code, results = results_when_denied(proxy, tmp_path / rule_id, service, operation,
-                                            rule_id, also=NEEDED)
+                                            rule_id, joined=NEEDED)
         [result] = results
         assert result.status is Status.ERROR
         assert f"{service.value}:{operation}" in result.message and code in result.message

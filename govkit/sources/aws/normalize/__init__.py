@@ -9,10 +9,9 @@ from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
     apigateway, appstream, artifact, awslambda, cloudfront, config_recorder, dynamodb, ec2, efs,
-    elb, guardduty, iam, identitycenter,
-    ip_groups, kms, logs, network, rds, redshift, s3, secretsmanager, securityhub, sns, trails,
-    workspaces,
-    workspaces_pools, workspaces_web)
+    elb, guardduty, iam, identitycenter, instances, ip_groups, kms, logs, network, rds,
+    redshift, s3, secretsmanager, securityhub, sns, trails, workspaces, workspaces_pools,
+    workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
 SERVICES: tuple[Normalizer, ...] = (
@@ -23,14 +22,14 @@ SERVICES: tuple[Normalizer, ...] = (
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
     sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
     redshift.normalize, elb.normalize, awslambda.normalize, apigateway.normalize,
-    cloudfront.normalize,
+    cloudfront.normalize, instances.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
 # does not offer them there: that is "nothing to judge", not missing evidence.
 SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "ec2": ("aws.ec2.volume", "aws.ec2.snapshot", "aws.ec2.regional_settings", network.VPC,
-            network.SECURITY_GROUP, network.NETWORK_ACL),
+            network.SECURITY_GROUP, network.NETWORK_ACL, instances.INSTANCE),
     "rds": ("aws.rds.instance", "aws.rds.cluster", "aws.rds.snapshot",
             "aws.rds.cluster_snapshot"),
     "kms": ("aws.kms.key",),

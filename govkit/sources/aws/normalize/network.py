@@ -4,6 +4,8 @@
 What the rules judge is worked out here from the rules of each group or list:
 - a security group's ``AdminPortsOpenToInternet``: the remote-administration ports (SSH 22,
   RDP 3389) a TCP rule lets any IPv4 or IPv6 address reach (0.0.0.0/0, ::/0);
+- a security group's ``InternetIngress``: what its inbound rules let any address reach, one
+  entry per TCP or UDP port range (``tcp 443``, ``udp 1000-2000``) or ``all traffic``;
 - a network ACL's ``AllowsAllIngressFromInternet``: whether the first inbound entry, in rule
   number order, that matches all traffic from 0.0.0.0/0 or ::/0 allows it.
 A VPC's flow logs are those DescribeFlowLogs names for it; a failed flow-log listing leaves
@@ -133,7 +135,26 @@ def _security_group(group: Mapping[str, Any], page: CallRecord, index: int,
                       for port in ADMIN_PORTS if low <= port <= high})
     builder.set("AdminPortsOpenToInternet", exposed,
                 ref(page, "SecurityGroups", index, "IpPermissions"))
+    builder.set("InternetIngress", internet_ingress(ingress),
+                ref(page, "SecurityGroups", index, "IpPermissions"))
     return builder.build()
+
+
+def internet_ingress(ingress: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What the inbound rules ``ingress`` let any address reach: ``all traffic``, or each TCP
+    and UDP port range as ``tcp 443`` / ``tcp 1024-65535``; other protocols (ICMP) are left
+    out."""
+    found: set[str] = set()
+    for permission in ingress:
+        if not _from_anywhere(permission):
+            continue
+        protocol, low, high = _ports(permission)
+        name = {"6": "tcp", "17": "udp"}.get(protocol, protocol)
+        if protocol == ALL_TRAFFIC:
+            found.add("all traffic")
+        elif name in ("tcp", "udp"):
+            found.add(f"{name} {low}" if low == high else f"{name} {low}-{high}")
+    return sorted(found)
 
 
 def _network_acl(acl: Mapping[str, Any], page: CallRecord, index: int,

@@ -1,5 +1,6 @@
-"""EC2/EBS: default encryption, volumes, snapshots and who may restore each snapshot; the
-network: VPCs, their flow logs, security groups and network ACLs."""
+"""EC2/EBS: default encryption, volumes, snapshots and who may restore each snapshot;
+instances (addresses, launch time, metadata options, enclave flag, tags); the network: VPCs,
+their flow logs, security groups and network ACLs."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from govkit.sources.aws.tasks import ServiceScope, Task
 
 def collect(scope: ServiceScope) -> Iterable[Task]:
     return [lambda: _settings(scope), lambda: _volumes(scope), lambda: _snapshots(scope),
-            *(_listing(scope, method) for method in NETWORK)]
+            *(_listing(scope, method) for method in LISTINGS)]
 
 
-NETWORK = ("describe_vpcs", "describe_flow_logs", "describe_security_groups",
-           "describe_network_acls")
+# read whole, every page, by the instance and network normalisers
+LISTINGS = ("describe_instances", "describe_vpcs", "describe_flow_logs",
+            "describe_security_groups", "describe_network_acls")
 
 
 def _listing(scope: ServiceScope, method: str) -> Task:
