@@ -40,6 +40,8 @@ KINDS: tuple[str, ...] = (
     "secrets",
     "efs_file_systems",
     "redshift_clusters",
+    "backup_vaults",
+    "backup_plans",
 )
 
 
