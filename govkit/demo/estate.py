@@ -10,7 +10,7 @@ area; the modules that build each part list them:
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
   topics and secrets per unit;
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
-- `estate_backup`: AWS Backup vaults and plans;
+- `estate_backup`: AWS Backup vaults and plans, ACM certificates;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
 - `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govkit.demo.clients import DemoClients
-from govkit.demo.estate_backup import seed_unit_backup
+from govkit.demo.estate_backup import seed_unit_backup, seed_unit_certificates
 from govkit.demo.estate_base import KINDS, Counts, RegionDirectories, SeedContext
 from govkit.demo.estate_compute import (
     enable_ebs_default_encryption,
@@ -82,9 +82,9 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "appstream", "artifact", "backup", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs",
-    "elb", "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "rds", "redshift", "s3",
-    "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "workspaces",
+    "acm", "appstream", "artifact", "backup", "cloudtrail", "config", "ds", "dynamodb", "ec2",
+    "efs", "elb", "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "rds", "redshift",
+    "s3", "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "workspaces",
     "workspaces-web",
 )
 DEFAULT_WORKERS = 16
@@ -126,6 +126,7 @@ class EstateSummary:
     redshift_clusters: int
     backup_vaults: int
     backup_plans: int
+    acm_certificates: int
     total: int
 
     @classmethod
@@ -149,6 +150,7 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
     counts += seed_unit_workspaces(ctx, region, unit, keys, directories)
     counts += seed_unit_monitoring(ctx, region, unit, keys)
     counts += seed_unit_backup(ctx, region, unit, keys)
+    counts += seed_unit_certificates(ctx, region, unit)
     return counts
 
 

@@ -42,6 +42,7 @@ KINDS: tuple[str, ...] = (
     "redshift_clusters",
     "backup_vaults",
     "backup_plans",
+    "acm_certificates",
 )
 
 

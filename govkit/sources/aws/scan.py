@@ -15,7 +15,7 @@ from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    appstream, artifact, backup, cloudtrail, config_recorder, dynamodb, ec2, efs, elb,
+    acm, appstream, artifact, backup, cloudtrail, config_recorder, dynamodb, ec2, efs, elb,
     guardduty, iam, identitycenter, kms, logs, rds, redshift, s3, secretsmanager, securityhub,
     sns, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
@@ -47,6 +47,7 @@ class AwsService(enum.StrEnum):
     REDSHIFT = "redshift"
     ELB = "elb"
     BACKUP = "backup"
+    ACM = "acm"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -69,6 +70,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.REDSHIFT: redshift.collect,
     AwsService.ELB: elb.collect,
     AwsService.BACKUP: backup.collect,
+    AwsService.ACM: acm.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})

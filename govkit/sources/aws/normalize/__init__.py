@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    appstream, artifact, backup, config_recorder, dynamodb, ec2, efs, elb, guardduty, iam,
+    acm, appstream, artifact, backup, config_recorder, dynamodb, ec2, efs, elb, guardduty, iam,
     identitycenter, ip_groups, kms, logs, network, rds, redshift, s3, secretsmanager,
     securityhub, sns, trails, workspaces, workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
@@ -21,6 +21,7 @@ SERVICES: tuple[Normalizer, ...] = (
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
     sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
     redshift.normalize, elb.normalize, backup.normalize,
+    acm.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -47,6 +48,7 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "redshift": (redshift.CLUSTER,),
     "elb": (elb.CURRENT, elb.CLASSIC),
     "backup": (backup.VAULT, backup.PLAN, backup.SETTINGS),
+    "acm": (acm.CERTIFICATE,),
 }
 
 
