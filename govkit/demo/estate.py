@@ -8,7 +8,7 @@ area; the modules that build each part list them:
 - `estate_storage`: KMS keys, S3 buckets, EFS file systems, the account public access block,
   CloudTrail;
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
-  topics and secrets per unit;
+  topics and secrets per unit; `aws_extra.guardduty`: the home detector's findings;
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
 - `estate_backup`: AWS Backup vaults and plans, ACM certificates;
 - `estate_iam`: users, groups, roles, policies, the password policy;
@@ -62,6 +62,7 @@ from govkit.demo.estate_vdi_pools import seed_vdi_pools
 from govkit.demo.estate_appstream import seed_appstream
 from govkit.demo.estate_monitoring import seed_region_monitoring, seed_unit_monitoring
 from govkit.demo.aws_extra.artifact import seed_agreements
+from govkit.demo.aws_extra.guardduty import seed_findings
 from govkit.demo.names import (
     DEMO_ACCOUNT,
     DEMO_REGIONS,
@@ -206,6 +207,7 @@ def _run(pool: ThreadPoolExecutor, ctx: SeedContext) -> Counts:
     for monitored in [pool.submit(seed_region_monitoring, ctx, region)
                       for region in ctx.regions]:
         monitored.result()
+    seed_findings(ctx)  # into the home region's detector, made just above
     # Last, so that the first region's existing volumes predate default encryption.
     enable_ebs_default_encryption(ctx)
     return counts
