@@ -9,8 +9,10 @@ area; the modules that build each part list them:
   CloudTrail;
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
   topics and secrets per unit; the organisation trail's log group, metric filters and alarms;
+  `aws_extra.guardduty`: the home detector's findings;
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
 - `estate_instances`: EC2 instances, their Systems Manager registration and patch compliance;
+- `estate_backup`: AWS Backup vaults and plans, ACM certificates;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
 - `estate_edge`: Lambda functions, API Gateway REST APIs, CloudFront distributions;
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govkit.demo.clients import DemoClients
+from govkit.demo.estate_backup import seed_unit_backup, seed_unit_certificates
 from govkit.demo.estate_base import KINDS, Counts, RegionDirectories, SeedContext
 from govkit.demo.estate_compute import (
     enable_ebs_default_encryption,
@@ -66,6 +69,7 @@ from govkit.demo.estate_appstream import seed_appstream
 from govkit.demo.estate_monitoring import (
     seed_region_monitoring, seed_trail_alarms, seed_unit_monitoring)
 from govkit.demo.aws_extra.artifact import seed_agreements
+from govkit.demo.aws_extra.guardduty import seed_findings
 from govkit.demo.names import (
     DEMO_ACCOUNT,
     DEMO_REGIONS,
@@ -86,10 +90,10 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "apigateway", "appstream", "artifact", "cloudfront", "cloudtrail", "cloudwatch", "config",
-    "ds", "dynamodb", "ec2", "efs", "elb", "elbv2", "guardduty", "iam", "identitystore", "kms",
-    "lambda", "logs", "rds", "redshift", "s3", "s3control", "secretsmanager", "securityhub",
-    "sns", "ssm", "sso-admin", "workspaces", "workspaces-web",
+    "acm", "apigateway", "appstream", "artifact", "backup", "cloudfront", "cloudtrail",
+    "cloudwatch", "config", "ds", "dynamodb", "ec2", "efs", "elb", "elbv2", "guardduty", "iam",
+    "identitystore", "kms", "lambda", "logs", "rds", "redshift", "s3", "s3control",
+    "secretsmanager", "securityhub", "sns", "ssm", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -132,6 +136,9 @@ class EstateSummary:
     rest_apis: int
     cloudfront_distributions: int
     ec2_instances: int
+    backup_vaults: int
+    backup_plans: int
+    acm_certificates: int
     total: int
 
     @classmethod
@@ -156,6 +163,8 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
     counts += seed_unit_workspaces(ctx, region, unit, keys, directories)
     counts += seed_unit_monitoring(ctx, region, unit, keys)
     counts += seed_unit_edge(ctx, region, unit)
+    counts += seed_unit_backup(ctx, region, unit, keys)
+    counts += seed_unit_certificates(ctx, region, unit)
     return counts
 
 
@@ -211,6 +220,7 @@ def _run(pool: ThreadPoolExecutor, ctx: SeedContext) -> Counts:
     for monitored in [pool.submit(seed_region_monitoring, ctx, region)
                       for region in ctx.regions]:
         monitored.result()
+    seed_findings(ctx)  # into the home region's detector, made just above
     # Last, so that the first region's existing volumes predate default encryption.
     enable_ebs_default_encryption(ctx)
     return counts

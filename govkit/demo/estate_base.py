@@ -40,7 +40,13 @@ KINDS: tuple[str, ...] = (
     "secrets",
     "efs_file_systems",
     "redshift_clusters",
-    "lambda_functions", "rest_apis", "cloudfront_distributions", "ec2_instances",
+    "lambda_functions",
+    "rest_apis",
+    "cloudfront_distributions",
+    "ec2_instances",
+    "backup_vaults",
+    "backup_plans",
+    "acm_certificates",
 )
 
 

@@ -79,6 +79,13 @@ def _newer(actual: Any, days: int, now: dt.datetime) -> bool:
     return moment is not None and moment >= now - dt.timedelta(days=days)
 
 
+def _later(actual: Any, days: int, now: dt.datetime) -> bool:
+    """A date still more than ``days`` days ahead (a certificate's expiry, a contract's end):
+    a date already past, or within the window, does not hold."""
+    moment = templates.parse_time(actual)
+    return moment is not None and moment > now + dt.timedelta(days=days)
+
+
 def _contains(actual: Any, expected: Any) -> bool:
     return isinstance(actual, (list, str)) and expected in actual
 
@@ -116,7 +123,7 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "subset_of": _subset,
     "disjoint_from": _disjoint,
 }
-DATE_OPERATORS = {"older_than": _older, "newer_than": _newer}
+DATE_OPERATORS = {"older_than": _older, "newer_than": _newer, "later_than": _later}
 
 
 @dataclass(frozen=True)
@@ -198,6 +205,7 @@ _EXPECTATIONS: dict[str, Callable[[str], str]] = {
     "disjoint_from": lambda v: f"none of {v}",
     "older_than": lambda v: f"a date more than {v} days before the evaluation",
     "newer_than": lambda v: f"a date within the last {v} days",
+    "later_than": lambda v: f"a date more than {v} days after the evaluation",
 }
 
 
@@ -210,7 +218,10 @@ def _seen(actual: Any, op: str, now: dt.datetime) -> str:
         moment = templates.parse_time(actual)
         if moment is None:
             return f"{_show(actual)}, which is not a date"
-        return f"{moment.date().isoformat()} ({(now - moment).days} days ago)"
+        ago = (now - moment).days
+        if ago < 0:
+            return f"{moment.date().isoformat()} (in {(moment - now).days} days)"
+        return f"{moment.date().isoformat()} ({ago} days ago)"
     return _show(actual)
 
 

@@ -12,6 +12,7 @@ A slot is ``{path}`` or ``{path|filter}``:
 - ``item`` is the whole document judged (an item that is text, say).
 
 Filters: ``date`` (2025-10-18), ``days_ago`` (whole days before the evaluation time),
+``days_until`` (whole days from the evaluation time to the date, below zero once it passed),
 ``mask`` (AKIA…QX7: an identifier with its middle left out), ``list`` (comma-separated),
 ``count`` (how many). ``{{`` and ``}}`` are literal braces. A value that is absent renders as
 "not set", an empty list as "none", and an absent date as "an unknown date".
@@ -239,6 +240,11 @@ def _days_ago(value: Any, now: dt.datetime) -> str:
     return "an unknown number of" if days is None else str(days)
 
 
+def _days_until(value: Any, now: dt.datetime) -> str:
+    moment = parse_time(value)
+    return "an unknown number of" if moment is None else str((moment - now).days)
+
+
 def _mask(value: Any, _now: dt.datetime) -> str:
     text = show(value)
     return text if len(text) <= 10 else f"{text[:4]}…{text[-3:]}"
@@ -258,5 +264,6 @@ def _count(value: Any, _now: dt.datetime) -> str:
 
 
 FILTERS: dict[str, Callable[[Any, dt.datetime], str]] = {
-    "date": _date, "days_ago": _days_ago, "mask": _mask, "list": _list, "count": _count,
+    "date": _date, "days_ago": _days_ago, "days_until": _days_until, "mask": _mask,
+    "list": _list, "count": _count,
 }

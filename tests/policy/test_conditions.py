@@ -58,6 +58,29 @@ def test_dates_are_relative_to_the_evaluation_time() -> None:
     assert holds({"key": "d", "op": "newer_than", "days": 45}, {"d": "2026-10-15"})
 
 
+def test_later_than_asks_for_a_date_beyond_the_window() -> None:
+    condition = {"key": "d", "op": "later_than", "days": 30}
+    assert holds(condition, {"d": "2027-01-15T00:00:00Z"})  # 75 days ahead
+    assert not holds(condition, {"d": "2026-11-11T00:00:00Z"}), "10 days ahead"
+    assert not holds(condition, {"d": "2026-12-01T00:00:00Z"}), "exactly 30 days ahead"
+    assert not holds(condition, {"d": "2026-10-27T00:00:00Z"}), "already past"
+    assert not holds(condition, {"d": None}), "a missing date is never far enough"
+    assert not holds(condition, {"d": "soon"})
+    assert holds({"key": "d", "op": "later_than", "days": 0}, {"d": "2026-11-01T00:00:01Z"})
+
+
+def test_later_than_reasons_say_how_far_ahead_the_date_is() -> None:
+    condition = {"key": "NotAfter", "op": "later_than", "days": {"param": "min_days"}}
+    soon = evaluate(condition, {"NotAfter": "2026-11-11T00:00:00Z"}, now=NOW,
+                    parameters={"min_days": 30})
+    assert soon.reasons == ("NotAfter is 2026-11-11 (in 10 days); expected a date more than "
+                            "30 days after the evaluation",)
+    past = evaluate(condition, {"NotAfter": "2026-10-27T00:00:00Z"}, now=NOW,
+                    parameters={"min_days": 30})
+    assert past.reasons == ("NotAfter is 2026-10-27 (5 days ago); expected a date more than "
+                            "30 days after the evaluation",)
+
+
 def test_parameters_fill_values_and_days() -> None:
     condition = {"all": [{"key": "n", "op": "ge", "value": {"param": "minimum"}},
                          {"key": "d", "op": "newer_than", "days": {"param": "days"}}]}

@@ -38,6 +38,13 @@ def test_slots_render_values_with_filters() -> None:
         "not set / an unknown date / none"
 
 
+def test_days_until_counts_whole_days_ahead_and_below_zero_once_passed() -> None:
+    assert render("{NotAfter|date}: {NotAfter|days_until} days left",
+                  {"NotAfter": "2026-03-11T12:00:00+00:00"}) == "2026-03-11: 10 days left"
+    assert render("{NotAfter|days_until}", {"NotAfter": "2026-02-24T00:00:00Z"}) == "-5"
+    assert render("{NotAfter|days_until}", {"NotAfter": None}) == "an unknown number of"
+
+
 @pytest.mark.parametrize(("text", "complaint"), [
     ("the key {Slot", "unbalanced '{'"),
     ("the key Slot}", "unbalanced '}'"),

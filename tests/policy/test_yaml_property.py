@@ -100,7 +100,7 @@ RULE_FIELDS = {
     "default": ["90", "[]", "abc", "true", "99999999999", "0"],
     "key": ["PasswordLastChanged", "'(((PasswordLastChanged)))'",
             "'" + "(" * 600 + "a" + ")" * 600 + "'"],
-    "op": ["newer_than", "older_than", "ge", "subset_of", "regex", "eq"],
+    "op": ["newer_than", "older_than", "later_than", "ge", "subset_of", "regex", "eq"],
     "days": ["{param: max_age}", "'{param: max_age}'", "{param: other}", "30", "99999999999"],
     "value": ["1", "{param: max_age}", "[a]"],
     "case": ["{max_age: 30}", "{max_age: abc}", "{other: 1}", "{}", "{max_age: -30}"],

@@ -15,7 +15,7 @@ from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    apigateway, appstream, artifact, awslambda, cloudfront, cloudtrail, cloudwatch,
+    acm, apigateway, appstream, artifact, awslambda, backup, cloudfront, cloudtrail, cloudwatch,
     config_recorder, dynamodb, ec2, efs, elb, guardduty, iam, identitycenter, kms, logs, rds,
     redshift, s3, secretsmanager, securityhub, sns, ssm, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
@@ -51,6 +51,8 @@ class AwsService(enum.StrEnum):
     API_GATEWAY = "apigateway"
     CLOUDFRONT = "cloudfront"
     SSM = "ssm"
+    BACKUP = "backup"
+    ACM = "acm"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -77,6 +79,8 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.API_GATEWAY: apigateway.collect,
     AwsService.CLOUDFRONT: cloudfront.collect,
     AwsService.SSM: ssm.collect,
+    AwsService.BACKUP: backup.collect,
+    AwsService.ACM: acm.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT,

@@ -8,10 +8,10 @@ from collections.abc import Iterator, Sequence
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    apigateway, appstream, artifact, awslambda, cloudfront, config_recorder, dynamodb, ec2, efs,
-    elb, guardduty, iam, identitycenter, instances, ip_groups, kms, logs, network, rds,
-    redshift, s3, secretsmanager, securityhub, sns, trails, workspaces, workspaces_pools,
-    workspaces_web)
+    acm, apigateway, appstream, artifact, awslambda, backup, cloudfront, config_recorder,
+    dynamodb, ec2, efs, elb, guardduty, iam, identitycenter, instances, ip_groups, kms, logs,
+    network, rds, redshift, s3, secretsmanager, securityhub, sns, trails, workspaces,
+    workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
 SERVICES: tuple[Normalizer, ...] = (
@@ -22,7 +22,7 @@ SERVICES: tuple[Normalizer, ...] = (
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
     sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
     redshift.normalize, elb.normalize, awslambda.normalize, apigateway.normalize,
-    cloudfront.normalize, instances.normalize,
+    cloudfront.normalize, instances.normalize, backup.normalize, acm.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -50,6 +50,8 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "elb": (elb.CURRENT, elb.CLASSIC),
     "lambda": (awslambda.FUNCTION,),
     "apigateway": (apigateway.REST_API,),
+    "backup": (backup.VAULT, backup.PLAN, backup.SETTINGS),
+    "acm": (acm.CERTIFICATE,),
 }
 
 
