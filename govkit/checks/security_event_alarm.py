@@ -24,7 +24,7 @@ from govkit.checks.interface import Period, Verdict
 from govkit.inventory.model import Resource
 from govkit.policy.parameters import ParameterType
 
-RESOURCE = "aws.account"
+RESOURCE = "aws.cloudtrail.monitoring"
 PARAMETERS: Mapping[str, ParameterType] = {"activity": ParameterType.STRING,
                                            "terms": ParameterType.STRING_LIST}
 READS = ("Trails", "TrailAlarms")

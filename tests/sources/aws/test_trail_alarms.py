@@ -26,7 +26,7 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:nbh-security-alerts"
 ALARM_RULES = ("cloudwatch-alarm-root-usage", "cloudwatch-alarm-console-sign-in-failures",
                "cloudwatch-alarm-network-acl-changes", "cloudwatch-alarm-network-gateway-changes",
                "cloudwatch-alarm-route-table-changes", "cloudwatch-alarm-vpc-changes")
-NEEDED = (AwsService.IAM, AwsService.CLOUDTRAIL, AwsService.LOGS, AwsService.CLOUDWATCH)
+NEEDED = (AwsService.CLOUDTRAIL, AwsService.LOGS, AwsService.CLOUDWATCH)
 
 
 def account_result(run: Run, rule_id: str) -> Result:

@@ -10,13 +10,14 @@ from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
     acm, apigateway, appstream, artifact, awslambda, backup, cloudfront, config_recorder,
     dynamodb, ec2, efs, elb, guardduty, iam, identitycenter, instances, ip_groups, kms, logs,
-    network, rds, redshift, s3, secretsmanager, securityhub, sns, trails, workspaces,
-    workspaces_pools, workspaces_web)
+    network, rds, redshift, s3, secretsmanager, securityhub, sns, trail_monitoring, trails,
+    workspaces, workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
 SERVICES: tuple[Normalizer, ...] = (
     iam.normalize, s3.normalize, ec2.normalize, rds.normalize, kms.normalize,
-    dynamodb.normalize, trails.normalize, workspaces.normalize, workspaces_web.normalize,
+    dynamodb.normalize, trails.normalize, trail_monitoring.normalize, workspaces.normalize,
+    workspaces_web.normalize,
     identitycenter.normalize, appstream.normalize,
     workspaces_pools.normalize, ip_groups.normalize, artifact.normalize,
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,

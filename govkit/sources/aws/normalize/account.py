@@ -1,9 +1,8 @@
 """The ``aws.account`` resource: settings that belong to an account rather than a resource.
 
 Root user MFA and keys (credential report, or the account summary when the report has no root
-row), the password policy, the account-level S3 public access block, the account's CloudTrail
-trails across all scanned regions, the metric filters and alarms on the log groups those
-trails deliver to, and which trails record Amazon Bedrock API calls.
+row), the password policy, the account-level S3 public access block, and the account's
+CloudTrail trails across all scanned regions.
 """
 
 from __future__ import annotations
@@ -15,9 +14,7 @@ from govkit.inventory.model import CallFailure, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.common import (
     RecordSet, apply_optional, failure, not_collected, ref, report_value)
 from govkit.sources.interface import NormalizeContext
-from govkit.sources.aws.normalize.bedrock_logging import bedrock_logging
 from govkit.sources.aws.normalize.credential_report import CredentialReport
-from govkit.sources.aws.normalize.trail_alarms import trail_alarms
 from govkit.sources.aws.normalize.trails import trail_directory, trail_summaries
 from govkit.snapshot import GLOBAL_REGION, Snapshot
 
@@ -39,15 +36,12 @@ def account_resource(records: RecordSet, account: str, snapshot: Snapshot,
                    not_collected("s3control:GetPublicAccessBlock",
                                  "account public access block not read"),
                    at=("PublicAccessBlockConfiguration",))
-    directory = trail_directory(snapshot, ctx, account)
-    for key, (value, failed, refs) in (("Trails", trail_summaries(directory)),
-                                       ("TrailAlarms", trail_alarms(snapshot, account,
-                                                                    directory)),
-                                       ("BedrockLogging", bedrock_logging(directory))):
-        if failed is not None:
-            builder.fail(key, failed)
-        elif refs:
-            builder.set(key, value, refs)
+    trails, trail_failure, trail_refs = trail_summaries(trail_directory(snapshot, ctx,
+                                                                        account))
+    if trail_failure is not None:
+        builder.fail("Trails", trail_failure)
+    elif trail_refs:
+        builder.set("Trails", trails, trail_refs)
     return builder.build()
 
 
