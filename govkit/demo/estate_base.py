@@ -40,6 +40,7 @@ KINDS: tuple[str, ...] = (
     "secrets",
     "efs_file_systems",
     "redshift_clusters",
+    "opensearch_domains",
 )
 
 

@@ -9,9 +9,8 @@ from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
     appstream, artifact, config_recorder, dynamodb, ec2, efs, elb, guardduty, iam, identitycenter,
-    ip_groups, kms, logs, network, rds, redshift, s3, secretsmanager, securityhub, sns, trails,
-    workspaces,
-    workspaces_pools, workspaces_web)
+    ip_groups, kms, logs, network, opensearch, rds, redshift, s3, secretsmanager, securityhub,
+    sns, trails, workspaces, workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
 SERVICES: tuple[Normalizer, ...] = (
@@ -21,7 +20,7 @@ SERVICES: tuple[Normalizer, ...] = (
     workspaces_pools.normalize, ip_groups.normalize, artifact.normalize,
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
     sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
-    redshift.normalize, elb.normalize,
+    redshift.normalize, elb.normalize, opensearch.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -47,6 +46,7 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "efs": (efs.FILE_SYSTEM,),
     "redshift": (redshift.CLUSTER,),
     "elb": (elb.CURRENT, elb.CLASSIC),
+    "opensearch": (opensearch.DOMAIN,),
 }
 
 
