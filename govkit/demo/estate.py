@@ -10,7 +10,7 @@ area; the modules that build each part list them:
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
   topics and secrets per unit;
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
-- `estate_analytics`: OpenSearch Service domains;
+- `estate_analytics`: OpenSearch Service domains, SageMaker notebook instances;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
 - `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
@@ -84,8 +84,8 @@ __all__ = [
 SERVICES: tuple[str, ...] = (
     "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "elb",
     "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "opensearch", "rds", "redshift",
-    "s3", "s3control", "secretsmanager", "securityhub", "sns", "sso-admin", "workspaces",
-    "workspaces-web",
+    "s3", "s3control", "sagemaker", "secretsmanager", "securityhub", "sns", "sso-admin",
+    "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -125,6 +125,7 @@ class EstateSummary:
     efs_file_systems: int
     redshift_clusters: int
     opensearch_domains: int
+    sagemaker_notebooks: int
     total: int
 
     @classmethod
@@ -144,7 +145,7 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
     counts += seed_unit_ebs(ctx, region, unit, keys)
     counts += seed_unit_rds(ctx, region, unit, keys)
     counts += seed_unit_redshift(ctx, region, unit, keys)
-    counts += seed_unit_analytics(ctx, region, unit, keys)
+    counts += seed_unit_analytics(ctx, region, unit, keys, directories)
     counts += seed_unit_dynamodb(ctx, region, unit, keys)
     counts += seed_unit_workspaces(ctx, region, unit, keys, directories)
     counts += seed_unit_monitoring(ctx, region, unit, keys)

@@ -1,4 +1,5 @@
-"""Search, analytics and machine-learning resources: OpenSearch Service domains.
+"""Search, analytics and machine-learning resources: OpenSearch Service domains and SageMaker
+notebook instances.
 
 Per regional unit (`n` is the unit's cross-region serial):
 
@@ -6,14 +7,18 @@ Per regional unit (`n` is the unit's cross-region serial):
 | --- | --- | --- |
 | domain `nbh-patient-search-n` (phi) | encrypted at rest, node-to-node, HTTPS only | compliant |
 | domain `nbh-ops-logs-n` (internal) | none of the three | violations |
+| notebook `nbh-claims-ml-n` (phi) | KMS key, in a VPC, no direct internet access | compliant |
+| notebook `nbh-readmission-research-n` (phi) | no KMS key, direct internet access | violations |
 """
 
 from __future__ import annotations
 
 from govkit.demo.estate_base import (
     Counts,
+    RegionDirectories,
     SeedContext,
     UnitKeys,
+    account_arn,
     classification_tags,
     phi_tags,
     tag_list,
@@ -21,9 +26,13 @@ from govkit.demo.estate_base import (
 from govkit.demo.names import region_serial
 
 
-def seed_unit_analytics(ctx: SeedContext, region: str, unit: int, keys: UnitKeys) -> Counts:
+def seed_unit_analytics(ctx: SeedContext, region: str, unit: int, keys: UnitKeys,
+                        directories: RegionDirectories) -> Counts:
+    """After the region's VPC (the compliant notebook sits in one of its subnets)."""
     n = region_serial(ctx.regions, region, unit, ctx.scale)
-    return _seed_domains(ctx, region, n, keys)
+    counts = _seed_domains(ctx, region, n, keys)
+    counts += _seed_notebooks(ctx, region, n, keys, directories)
+    return counts
 
 
 def _seed_domains(ctx: SeedContext, region: str, n: int, keys: UnitKeys) -> Counts:
@@ -44,3 +53,24 @@ def _seed_domains(ctx: SeedContext, region: str, n: int, keys: UnitKeys) -> Coun
         DomainEndpointOptions={"EnforceHTTPS": False},
         TagList=tag_list(classification_tags("internal", application="operations")), **common)
     return Counts(opensearch_domains=2)
+
+
+def _seed_notebooks(ctx: SeedContext, region: str, n: int, keys: UnitKeys,
+                    directories: RegionDirectories) -> Counts:
+    sagemaker = ctx.clients.get("sagemaker", region)
+    subnet = directories.subnet_ids[0]
+    ec2 = ctx.clients.get("ec2", region)
+    [vpc_id] = {s["VpcId"] for s in ec2.describe_subnets(SubnetIds=[subnet])["Subnets"]}
+    [group] = ec2.describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [vpc_id]},
+        {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    common = {"InstanceType": "ml.t3.medium",
+              "RoleArn": account_arn("iam", "role/nbh-sagemaker-execution")}
+    sagemaker.create_notebook_instance(
+        NotebookInstanceName=f"nbh-claims-ml-{n}", KmsKeyId=keys.rds, SubnetId=subnet,
+        SecurityGroupIds=[group["GroupId"]], DirectInternetAccess="Disabled",
+        Tags=tag_list(phi_tags(application="claims-ml")), **common)
+    sagemaker.create_notebook_instance(
+        NotebookInstanceName=f"nbh-readmission-research-{n}", DirectInternetAccess="Enabled",
+        Tags=tag_list(phi_tags(application="research")), **common)
+    return Counts(sagemaker_notebooks=2)

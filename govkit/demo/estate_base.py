@@ -41,6 +41,7 @@ KINDS: tuple[str, ...] = (
     "efs_file_systems",
     "redshift_clusters",
     "opensearch_domains",
+    "sagemaker_notebooks",
 )
 
 

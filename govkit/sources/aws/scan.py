@@ -16,8 +16,8 @@ from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
     appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, efs, elb, guardduty, iam,
-    identitycenter, kms, logs, opensearch, rds, redshift, s3, secretsmanager, securityhub, sns,
-    workspaces, workspaces_web)
+    identitycenter, kms, logs, opensearch, rds, redshift, s3, sagemaker, secretsmanager,
+    securityhub, sns, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
 from govkit.shard import Shard
@@ -47,6 +47,7 @@ class AwsService(enum.StrEnum):
     REDSHIFT = "redshift"
     ELB = "elb"
     OPENSEARCH = "opensearch"
+    SAGEMAKER = "sagemaker"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -69,6 +70,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.REDSHIFT: redshift.collect,
     AwsService.ELB: elb.collect,
     AwsService.OPENSEARCH: opensearch.collect,
+    AwsService.SAGEMAKER: sagemaker.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})
