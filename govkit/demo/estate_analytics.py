@@ -1,5 +1,5 @@
-"""Search, analytics and machine-learning resources: OpenSearch Service domains and SageMaker
-notebook instances.
+"""Search, analytics, machine-learning and container resources: OpenSearch Service domains,
+SageMaker notebook instances and EKS clusters.
 
 Per regional unit (`n` is the unit's cross-region serial):
 
@@ -9,6 +9,8 @@ Per regional unit (`n` is the unit's cross-region serial):
 | domain `nbh-ops-logs-n` (internal) | none of the three | violations |
 | notebook `nbh-claims-ml-n` (phi) | KMS key, in a VPC, no direct internet access | compliant |
 | notebook `nbh-readmission-research-n` (phi) | no KMS key, direct internet access | violations |
+| EKS `nbh-integration-engine-n` (phi) | secrets under a KMS key, private endpoint | compliant |
+| EKS `nbh-claims-processing-n` (phi) | no secrets encryption, open endpoint | violations |
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ def seed_unit_analytics(ctx: SeedContext, region: str, unit: int, keys: UnitKeys
     n = region_serial(ctx.regions, region, unit, ctx.scale)
     counts = _seed_domains(ctx, region, n, keys)
     counts += _seed_notebooks(ctx, region, n, keys, directories)
+    counts += _seed_eks(ctx, region, n, keys, directories)
     return counts
 
 
@@ -74,3 +77,22 @@ def _seed_notebooks(ctx: SeedContext, region: str, n: int, keys: UnitKeys,
         NotebookInstanceName=f"nbh-readmission-research-{n}", DirectInternetAccess="Enabled",
         Tags=tag_list(phi_tags(application="research")), **common)
     return Counts(sagemaker_notebooks=2)
+
+
+def _seed_eks(ctx: SeedContext, region: str, n: int, keys: UnitKeys,
+              directories: RegionDirectories) -> Counts:
+    eks = ctx.clients.get("eks", region)
+    subnets = list(directories.subnet_ids)
+    role = account_arn("iam", "role/nbh-eks-cluster")
+    eks.create_cluster(
+        name=f"nbh-integration-engine-{n}", version="1.30", roleArn=role,
+        resourcesVpcConfig={"subnetIds": subnets, "endpointPublicAccess": False,
+                            "endpointPrivateAccess": True},
+        encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": keys.rds}}],
+        tags=phi_tags(application="integration-engine"))
+    eks.create_cluster(
+        name=f"nbh-claims-processing-{n}", version="1.30", roleArn=role,
+        resourcesVpcConfig={"subnetIds": subnets, "endpointPublicAccess": True,
+                            "publicAccessCidrs": ["0.0.0.0/0"]},
+        tags=phi_tags(application="claims"))
+    return Counts(eks_clusters=2)

@@ -42,6 +42,7 @@ KINDS: tuple[str, ...] = (
     "redshift_clusters",
     "opensearch_domains",
     "sagemaker_notebooks",
+    "eks_clusters",
 )
 
 

@@ -15,7 +15,7 @@ from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, efs, elb, guardduty, iam,
+    appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, efs, eks, elb, guardduty, iam,
     identitycenter, kms, logs, opensearch, rds, redshift, s3, sagemaker, secretsmanager,
     securityhub, sns, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
@@ -48,6 +48,7 @@ class AwsService(enum.StrEnum):
     ELB = "elb"
     OPENSEARCH = "opensearch"
     SAGEMAKER = "sagemaker"
+    EKS = "eks"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -71,6 +72,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.ELB: elb.collect,
     AwsService.OPENSEARCH: opensearch.collect,
     AwsService.SAGEMAKER: sagemaker.collect,
+    AwsService.EKS: eks.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})

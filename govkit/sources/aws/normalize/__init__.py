@@ -8,9 +8,9 @@ from collections.abc import Iterator, Sequence
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    appstream, artifact, config_recorder, dynamodb, ec2, efs, elb, guardduty, iam, identitycenter,
-    ip_groups, kms, logs, network, opensearch, rds, redshift, s3, sagemaker, secretsmanager,
-    securityhub, sns, trails, workspaces, workspaces_pools, workspaces_web)
+    appstream, artifact, config_recorder, dynamodb, ec2, efs, eks, elb, guardduty, iam,
+    identitycenter, ip_groups, kms, logs, network, opensearch, rds, redshift, s3, sagemaker,
+    secretsmanager, securityhub, sns, trails, workspaces, workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
 SERVICES: tuple[Normalizer, ...] = (
@@ -20,7 +20,7 @@ SERVICES: tuple[Normalizer, ...] = (
     workspaces_pools.normalize, ip_groups.normalize, artifact.normalize,
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
     sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
-    redshift.normalize, elb.normalize, opensearch.normalize, sagemaker.normalize,
+    redshift.normalize, elb.normalize, opensearch.normalize, sagemaker.normalize, eks.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -48,6 +48,7 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "elb": (elb.CURRENT, elb.CLASSIC),
     "opensearch": (opensearch.DOMAIN,),
     "sagemaker": (sagemaker.NOTEBOOK,),
+    "eks": (eks.CLUSTER,),
 }
 
 
