@@ -10,7 +10,8 @@ area; the modules that build each part list them:
 - `estate_monitoring`: GuardDuty, Security Hub and AWS Config per region; log groups, SNS
   topics and secrets per unit;
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
-- `estate_analytics`: OpenSearch Service domains, SageMaker notebook instances, EKS clusters;
+- `estate_analytics`: OpenSearch Service domains, SageMaker notebook instances, EKS and EMR
+  clusters;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
 - `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
@@ -83,8 +84,8 @@ __all__ = [
 
 SERVICES: tuple[str, ...] = (
     "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "eks",
-    "elb", "elbv2", "guardduty", "iam", "identitystore", "kms", "logs", "opensearch", "rds",
-    "redshift", "s3", "s3control", "sagemaker", "secretsmanager", "securityhub", "sns",
+    "elb", "elbv2", "emr", "guardduty", "iam", "identitystore", "kms", "logs", "opensearch",
+    "rds", "redshift", "s3", "s3control", "sagemaker", "secretsmanager", "securityhub", "sns",
     "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
@@ -127,6 +128,7 @@ class EstateSummary:
     opensearch_domains: int
     sagemaker_notebooks: int
     eks_clusters: int
+    emr_clusters: int
     total: int
 
     @classmethod

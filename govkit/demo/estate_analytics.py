@@ -1,5 +1,5 @@
 """Search, analytics, machine-learning and container resources: OpenSearch Service domains,
-SageMaker notebook instances and EKS clusters.
+SageMaker notebook instances, EKS clusters and EMR clusters.
 
 Per regional unit (`n` is the unit's cross-region serial):
 
@@ -11,6 +11,11 @@ Per regional unit (`n` is the unit's cross-region serial):
 | notebook `nbh-readmission-research-n` (phi) | no KMS key, direct internet access | violations |
 | EKS `nbh-integration-engine-n` (phi) | secrets under a KMS key, private endpoint | compliant |
 | EKS `nbh-claims-processing-n` (phi) | no secrets encryption, open endpoint | violations |
+| EMR `nbh-claims-etl-n` (phi) | master node in a private subnet | compliant |
+| EMR `nbh-research-spark-n` (internal) | master node in the default VPC, public | violation |
+
+EMR is served by `govkit.demo.aws_extra.emr` (moto's keeps every cluster in one region when
+reached through a loopback endpoint).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ def seed_unit_analytics(ctx: SeedContext, region: str, unit: int, keys: UnitKeys
     counts = _seed_domains(ctx, region, n, keys)
     counts += _seed_notebooks(ctx, region, n, keys, directories)
     counts += _seed_eks(ctx, region, n, keys, directories)
+    counts += _seed_emr(ctx, region, n, directories)
     return counts
 
 
@@ -96,3 +102,19 @@ def _seed_eks(ctx: SeedContext, region: str, n: int, keys: UnitKeys,
                             "publicAccessCidrs": ["0.0.0.0/0"]},
         tags=phi_tags(application="claims"))
     return Counts(eks_clusters=2)
+
+
+def _seed_emr(ctx: SeedContext, region: str, n: int, directories: RegionDirectories) -> Counts:
+    emr = ctx.clients.get("emr", region)
+    common = {"ReleaseLabel": "emr-7.1.0", "JobFlowRole": "EMR_EC2_DefaultRole",
+              "ServiceRole": "EMR_DefaultRole"}
+    nodes = {"MasterInstanceType": "m5.xlarge", "SlaveInstanceType": "m5.xlarge",
+             "InstanceCount": 3, "KeepJobFlowAliveWhenNoSteps": True}
+    emr.run_job_flow(Name=f"nbh-claims-etl-{n}",
+                     Instances={**nodes, "Ec2SubnetId": directories.subnet_ids[0]},
+                     Tags=tag_list(phi_tags(application="claims-etl")), **common)
+    # no subnet: EMR launches into the default VPC, whose subnets give public addresses
+    emr.run_job_flow(Name=f"nbh-research-spark-{n}", Instances=nodes,
+                     Tags=tag_list(classification_tags("internal", application="research")),
+                     **common)
+    return Counts(emr_clusters=2)

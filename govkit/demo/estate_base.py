@@ -43,6 +43,7 @@ KINDS: tuple[str, ...] = (
     "opensearch_domains",
     "sagemaker_notebooks",
     "eks_clusters",
+    "emr_clusters",
 )
 
 

@@ -1,7 +1,8 @@
 """AWS services moto does not implement, served beside it on the demo's loopback endpoint.
 
 moto 5 has no backend for AppStream 2.0 or AWS Artifact, and no WorkSpaces Pools or IP access
-control groups. Each service here is a small WSGI application that speaks the service's real
+control groups; its EMR keeps every cluster in one region when reached through a loopback
+endpoint. Each service here is a small WSGI application that speaks the service's real
 wire protocol (awsJson1.1 with ``X-Amz-Target``, or REST-JSON), with answers shaped by the
 botocore service model, so the real boto3 client talks to it over HTTP exactly as it talks to
 AWS. The demo's moto server routes a request here when its SigV4 credential scope names a
@@ -157,5 +158,6 @@ class Dispatcher:
 
 def services() -> list[JsonService]:
     """Every service this package serves (each module adds its own here)."""
-    from govkit.demo.aws_extra import appstream, artifact, workspaces
-    return [appstream.SERVICE, workspaces.WorkSpacesExtra(), artifact.ArtifactService()]
+    from govkit.demo.aws_extra import appstream, artifact, emr, workspaces
+    return [appstream.SERVICE, workspaces.WorkSpacesExtra(), artifact.ArtifactService(),
+            emr.EmrService()]

@@ -15,9 +15,9 @@ from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, efs, eks, elb, guardduty, iam,
-    identitycenter, kms, logs, opensearch, rds, redshift, s3, sagemaker, secretsmanager,
-    securityhub, sns, workspaces, workspaces_web)
+    appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, efs, eks, elb, emr,
+    guardduty, iam, identitycenter, kms, logs, opensearch, rds, redshift, s3, sagemaker,
+    secretsmanager, securityhub, sns, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
 from govkit.shard import Shard
@@ -49,6 +49,7 @@ class AwsService(enum.StrEnum):
     OPENSEARCH = "opensearch"
     SAGEMAKER = "sagemaker"
     EKS = "eks"
+    EMR = "emr"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -73,6 +74,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.OPENSEARCH: opensearch.collect,
     AwsService.SAGEMAKER: sagemaker.collect,
     AwsService.EKS: eks.collect,
+    AwsService.EMR: emr.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})

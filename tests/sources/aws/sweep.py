@@ -74,7 +74,7 @@ IAM_ACTION = {("s3", "ListBuckets"): "s3:ListAllMyBuckets",
               ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
 # services whose IAM action prefix is not their API name
 IAM_PREFIX = {"sso-admin": "sso", "efs": "elasticfilesystem", "elb": "elasticloadbalancing",
-              "elbv2": "elasticloadbalancing", "opensearch": "es"}
+              "elbv2": "elasticloadbalancing", "opensearch": "es", "emr": "elasticmapreduce"}
 READ_ONLY_POLICY = Path(__file__).resolve().parents[3] / "docs" / "govkit-readonly-policy.json"
 
 
