@@ -11,7 +11,7 @@ area; the modules that build each part list them:
   topics and secrets per unit;
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
 - `estate_analytics`: OpenSearch Service domains, SageMaker notebook instances, EKS and EMR
-  clusters;
+  clusters, DAX clusters;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
 - `estate_identity`: IAM Identity Center users, a group and permission sets (not counted in
@@ -83,10 +83,10 @@ __all__ = [
 ]
 
 SERVICES: tuple[str, ...] = (
-    "appstream", "artifact", "cloudtrail", "config", "ds", "dynamodb", "ec2", "efs", "eks",
-    "elb", "elbv2", "emr", "guardduty", "iam", "identitystore", "kms", "logs", "opensearch",
-    "rds", "redshift", "s3", "s3control", "sagemaker", "secretsmanager", "securityhub", "sns",
-    "sso-admin", "workspaces", "workspaces-web",
+    "appstream", "artifact", "cloudtrail", "config", "dax", "ds", "dynamodb", "ec2", "efs",
+    "eks", "elb", "elbv2", "emr", "guardduty", "iam", "identitystore", "kms", "logs",
+    "opensearch", "rds", "redshift", "s3", "s3control", "sagemaker", "secretsmanager",
+    "securityhub", "sns", "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -129,6 +129,7 @@ class EstateSummary:
     sagemaker_notebooks: int
     eks_clusters: int
     emr_clusters: int
+    dax_clusters: int
     total: int
 
     @classmethod

@@ -1,5 +1,6 @@
 """Search, analytics, machine-learning and container resources: OpenSearch Service domains,
-SageMaker notebook instances, EKS clusters and EMR clusters.
+SageMaker notebook instances, EKS clusters, EMR clusters and DynamoDB Accelerator (DAX)
+clusters.
 
 Per regional unit (`n` is the unit's cross-region serial):
 
@@ -13,6 +14,8 @@ Per regional unit (`n` is the unit's cross-region serial):
 | EKS `nbh-claims-processing-n` (phi) | no secrets encryption, open endpoint | violations |
 | EMR `nbh-claims-etl-n` (phi) | master node in a private subnet | compliant |
 | EMR `nbh-research-spark-n` (internal) | master node in the default VPC, public | violation |
+| DAX `nbh-appointments-cache-n` (phi) | encrypted at rest, TLS endpoint | compliant |
+| DAX `nbh-contacts-cache-n` (phi) | neither | violations |
 
 EMR is served by `govkit.demo.aws_extra.emr` (moto's keeps every cluster in one region when
 reached through a loopback endpoint).
@@ -41,6 +44,7 @@ def seed_unit_analytics(ctx: SeedContext, region: str, unit: int, keys: UnitKeys
     counts += _seed_notebooks(ctx, region, n, keys, directories)
     counts += _seed_eks(ctx, region, n, keys, directories)
     counts += _seed_emr(ctx, region, n, directories)
+    counts += _seed_dax(ctx, region, n)
     return counts
 
 
@@ -118,3 +122,18 @@ def _seed_emr(ctx: SeedContext, region: str, n: int, directories: RegionDirector
                      Tags=tag_list(classification_tags("internal", application="research")),
                      **common)
     return Counts(emr_clusters=2)
+
+
+def _seed_dax(ctx: SeedContext, region: str, n: int) -> Counts:
+    dax = ctx.clients.get("dax", region)
+    common = {"NodeType": "dax.r5.large", "ReplicationFactor": 3,
+              "IamRoleArn": account_arn("iam", "role/nbh-dax-dynamodb-access")}
+    dax.create_cluster(ClusterName=f"nbh-appointments-cache-{n}",
+                       Description=f"read cache for nbh-appointments-{n}",
+                       SSESpecification={"Enabled": True}, ClusterEndpointEncryptionType="TLS",
+                       Tags=tag_list(phi_tags(application="scheduling")), **common)
+    dax.create_cluster(ClusterName=f"nbh-contacts-cache-{n}",
+                       Description=f"read cache for nbh-patient-contacts-{n}",
+                       SSESpecification={"Enabled": False}, ClusterEndpointEncryptionType="NONE",
+                       Tags=tag_list(phi_tags(application="contact-centre")), **common)
+    return Counts(dax_clusters=2)

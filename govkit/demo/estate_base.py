@@ -44,6 +44,7 @@ KINDS: tuple[str, ...] = (
     "sagemaker_notebooks",
     "eks_clusters",
     "emr_clusters",
+    "dax_clusters",
 )
 
 

@@ -15,7 +15,7 @@ from govkit.sources.aws import eligible, session as sessions
 from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
-    appstream, artifact, cloudtrail, config_recorder, dynamodb, ec2, efs, eks, elb, emr,
+    appstream, artifact, cloudtrail, config_recorder, dax, dynamodb, ec2, efs, eks, elb, emr,
     guardduty, iam, identitycenter, kms, logs, opensearch, rds, redshift, s3, sagemaker,
     secretsmanager, securityhub, sns, workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
@@ -50,6 +50,7 @@ class AwsService(enum.StrEnum):
     SAGEMAKER = "sagemaker"
     EKS = "eks"
     EMR = "emr"
+    DAX = "dax"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -75,6 +76,7 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.SAGEMAKER: sagemaker.collect,
     AwsService.EKS: eks.collect,
     AwsService.EMR: emr.collect,
+    AwsService.DAX: dax.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT})

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    appstream, artifact, config_recorder, dynamodb, ec2, efs, eks, elb, emr, guardduty, iam,
+    appstream, artifact, config_recorder, dax, dynamodb, ec2, efs, eks, elb, emr, guardduty, iam,
     identitycenter, ip_groups, kms, logs, network, opensearch, rds, redshift, s3, sagemaker,
     secretsmanager, securityhub, sns, trails, workspaces, workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
@@ -21,7 +21,7 @@ SERVICES: tuple[Normalizer, ...] = (
     guardduty.normalize, securityhub.normalize, config_recorder.normalize, logs.normalize,
     sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
     redshift.normalize, elb.normalize, opensearch.normalize, sagemaker.normalize, eks.normalize,
-    emr.normalize,
+    emr.normalize, dax.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -51,6 +51,7 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "sagemaker": (sagemaker.NOTEBOOK,),
     "eks": (eks.CLUSTER,),
     "emr": (emr.CLUSTER,),
+    "dax": (dax.CLUSTER,),
 }
 
 
