@@ -13,6 +13,8 @@ area; the modules that build each part list them:
 - `estate_compute`: EBS, RDS, DynamoDB, Redshift;
 - `estate_instances`: EC2 instances, their Systems Manager registration and patch compliance;
 - `estate_backup`: AWS Backup vaults and plans, ACM certificates;
+- `estate_analytics`: OpenSearch Service domains, SageMaker notebook instances, EKS and EMR
+  clusters, DAX clusters;
 - `estate_iam`: users, groups, roles, policies, the password policy;
 - `estate_vdi`: WorkSpaces directories and WorkSpaces, Secure Browser portals;
 - `estate_edge`: Lambda functions, API Gateway REST APIs, CloudFront distributions;
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govkit.demo.clients import DemoClients
+from govkit.demo.estate_analytics import seed_unit_analytics
 from govkit.demo.estate_backup import seed_unit_backup, seed_unit_certificates
 from govkit.demo.estate_base import KINDS, Counts, RegionDirectories, SeedContext
 from govkit.demo.estate_compute import (
@@ -91,9 +94,10 @@ __all__ = [
 
 SERVICES: tuple[str, ...] = (
     "acm", "apigateway", "appstream", "artifact", "backup", "cloudfront", "cloudtrail",
-    "cloudwatch", "config", "ds", "dynamodb", "ec2", "efs", "elb", "elbv2", "guardduty", "iam",
-    "identitystore", "kms", "lambda", "logs", "rds", "redshift", "s3", "s3control",
-    "secretsmanager", "securityhub", "sns", "ssm", "sso-admin", "workspaces", "workspaces-web",
+    "cloudwatch", "config", "dax", "ds", "dynamodb", "ec2", "efs", "eks", "elb", "elbv2", "emr",
+    "guardduty", "iam", "identitystore", "kms", "lambda", "logs", "opensearch", "rds",
+    "redshift", "s3", "s3control", "sagemaker", "secretsmanager", "securityhub", "sns", "ssm",
+    "sso-admin", "workspaces", "workspaces-web",
 )
 DEFAULT_WORKERS = 16
 
@@ -139,6 +143,11 @@ class EstateSummary:
     backup_vaults: int
     backup_plans: int
     acm_certificates: int
+    opensearch_domains: int
+    sagemaker_notebooks: int
+    eks_clusters: int
+    emr_clusters: int
+    dax_clusters: int
     total: int
 
     @classmethod
@@ -158,6 +167,7 @@ def _seed_region_unit(ctx: SeedContext, region: str, unit: int,
     counts += seed_unit_ebs(ctx, region, unit, keys)
     counts += seed_unit_rds(ctx, region, unit, keys)
     counts += seed_unit_redshift(ctx, region, unit, keys)
+    counts += seed_unit_analytics(ctx, region, unit, keys, directories)
     counts += seed_unit_dynamodb(ctx, region, unit, keys)
     counts += seed_unit_instances(ctx, region, unit, keys, directories)
     counts += seed_unit_workspaces(ctx, region, unit, keys, directories)

@@ -47,6 +47,11 @@ KINDS: tuple[str, ...] = (
     "backup_vaults",
     "backup_plans",
     "acm_certificates",
+    "opensearch_domains",
+    "sagemaker_notebooks",
+    "eks_clusters",
+    "emr_clusters",
+    "dax_clusters",
 )
 
 

@@ -358,7 +358,7 @@ def test_seeding_at_scale_two_doubles_the_estate(aws: DemoClients) -> None:
         # Account and region singletons (the CloudTrail bucket and trails) do not double.
         assert doubled[kind] in (2 * number, 2 * number - 1, number), kind
     assert 1.8 <= sum(doubled.values()) / sum(single.values()) <= 2.0
-    assert 1.8 <= summary.total / 178 <= 2.0
+    assert 1.8 <= summary.total / 198 <= 2.0
 
 
 def wait_for(path: Path, process: subprocess.Popen[str], timeout: float) -> str:
@@ -388,4 +388,4 @@ def test_serve_runs_a_seeded_estate_with_fixups_until_sigterm(
     stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert stdout.strip() == endpoint
-    assert "seeded 178 resources at scale 1" in stderr
+    assert "seeded 198 resources at scale 1" in stderr

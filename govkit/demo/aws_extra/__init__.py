@@ -2,11 +2,12 @@
 
 moto 5 has no backend for AppStream 2.0 or AWS Artifact, no WorkSpaces Pools or IP access
 control groups, no Systems Manager managed-instance list or compliance, and no GuardDuty
-findings. Each service here is a small WSGI application that speaks the service's real wire
-protocol (awsJson1.1 with ``X-Amz-Target``, or REST-JSON), with answers shaped by the botocore
-service model, so the real boto3 client talks to it over HTTP exactly as it talks to AWS. The
-demo's moto server routes a request here when its SigV4 credential scope names a service (and,
-for a service moto partly implements, its target or path names an operation) that one of these
+findings; its EMR keeps every cluster in one region when reached through a loopback endpoint.
+Each service here is a small WSGI application that speaks the service's real wire protocol
+(awsJson1.1 with ``X-Amz-Target``, or REST-JSON), with answers shaped by the botocore service
+model, so the real boto3 client talks to it over HTTP exactly as it talks to AWS. The demo's
+moto server routes a request here when its SigV4 credential scope names a service (and, for a
+service moto partly implements, its target or path names an operation) that one of these
 applications answers; everything else goes to moto.
 
 Each application keeps its state per account and region, like moto's backends, and is reset
@@ -158,6 +159,6 @@ class Dispatcher:
 
 def services() -> list[JsonService]:
     """Every service this package serves (each module adds its own here)."""
-    from govkit.demo.aws_extra import appstream, artifact, guardduty, ssm, workspaces
+    from govkit.demo.aws_extra import appstream, artifact, emr, guardduty, ssm, workspaces
     return [appstream.SERVICE, workspaces.WorkSpacesExtra(), artifact.ArtifactService(),
-            ssm.SsmExtra(), guardduty.GuardDutyFindings()]
+            ssm.SsmExtra(), guardduty.GuardDutyFindings(), emr.EmrService()]

@@ -16,8 +16,9 @@ from govkit.sources.aws.awsconfig import plan as via_config
 from govkit.sources.aws.calls import Caller
 from govkit.sources.aws.services import (
     acm, apigateway, appstream, artifact, awslambda, backup, cloudfront, cloudtrail, cloudwatch,
-    config_recorder, dynamodb, ec2, efs, elb, guardduty, iam, identitycenter, kms, logs, rds,
-    redshift, s3, secretsmanager, securityhub, sns, ssm, workspaces, workspaces_web)
+    config_recorder, dax, dynamodb, ec2, efs, eks, elb, emr, guardduty, iam, identitycenter,
+    kms, logs, opensearch, rds, redshift, s3, sagemaker, secretsmanager, securityhub, sns, ssm,
+    workspaces, workspaces_web)
 from govkit.sources.aws.tasks import Progress, ServiceScope, Task, run_tasks
 from govkit.errors import CollectionError, UsageError
 from govkit.shard import Shard
@@ -53,6 +54,11 @@ class AwsService(enum.StrEnum):
     SSM = "ssm"
     BACKUP = "backup"
     ACM = "acm"
+    OPENSEARCH = "opensearch"
+    SAGEMAKER = "sagemaker"
+    EKS = "eks"
+    EMR = "emr"
+    DAX = "dax"
 
 
 Collector = Callable[[ServiceScope], Iterable[Task]]
@@ -81,6 +87,11 @@ COLLECTORS: dict[AwsService, Collector] = {
     AwsService.SSM: ssm.collect,
     AwsService.BACKUP: backup.collect,
     AwsService.ACM: acm.collect,
+    AwsService.OPENSEARCH: opensearch.collect,
+    AwsService.SAGEMAKER: sagemaker.collect,
+    AwsService.EKS: eks.collect,
+    AwsService.EMR: emr.collect,
+    AwsService.DAX: dax.collect,
 }
 # collected once per account, in the home region (recorded as "global")
 GLOBAL_SERVICES = frozenset({AwsService.IAM, AwsService.S3, AwsService.ARTIFACT,

@@ -77,7 +77,7 @@ IAM_ACTION = {("s3", "ListBuckets"): "s3:ListAllMyBuckets",
               ("apigateway", "GetStages"): "apigateway:GET"}
 # services whose IAM action prefix is not their API name
 IAM_PREFIX = {"sso-admin": "sso", "efs": "elasticfilesystem", "elb": "elasticloadbalancing",
-              "elbv2": "elasticloadbalancing"}
+              "elbv2": "elasticloadbalancing", "opensearch": "es", "emr": "elasticmapreduce"}
 READ_ONLY_POLICY = Path(__file__).resolve().parents[3] / "docs" / "govkit-readonly-policy.json"
 
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator, Sequence
 from govkit.inventory.model import Coverage, Resource
 from govkit.snapshot import Snapshot
 from govkit.sources.aws.normalize import (
-    acm, apigateway, appstream, artifact, awslambda, backup, cloudfront, config_recorder,
-    dynamodb, ec2, efs, elb, guardduty, iam, identitycenter, instances, ip_groups, kms, logs,
-    network, rds, redshift, s3, secretsmanager, securityhub, sns, trail_monitoring, trails,
-    workspaces, workspaces_pools, workspaces_web)
+    acm, apigateway, appstream, artifact, awslambda, backup, cloudfront, config_recorder, dax,
+    dynamodb, ec2, efs, eks, elb, emr, guardduty, iam, identitycenter, instances, ip_groups,
+    kms, logs, network, opensearch, rds, redshift, s3, sagemaker, secretsmanager, securityhub,
+    sns, trail_monitoring, trails, workspaces, workspaces_pools, workspaces_web)
 from govkit.sources.interface import NormalizeContext, Normalizer
 
 SERVICES: tuple[Normalizer, ...] = (
@@ -24,6 +24,7 @@ SERVICES: tuple[Normalizer, ...] = (
     sns.normalize, secretsmanager.normalize, efs.normalize, network.normalize,
     redshift.normalize, elb.normalize, awslambda.normalize, apigateway.normalize,
     cloudfront.normalize, instances.normalize, backup.normalize, acm.normalize,
+    opensearch.normalize, sagemaker.normalize, eks.normalize, emr.normalize, dax.normalize,
 )
 
 # Resource types each service's collector lists, for services skipped in a region because AWS
@@ -53,6 +54,11 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
     "apigateway": (apigateway.REST_API,),
     "backup": (backup.VAULT, backup.PLAN, backup.SETTINGS),
     "acm": (acm.CERTIFICATE,),
+    "opensearch": (opensearch.DOMAIN,),
+    "sagemaker": (sagemaker.NOTEBOOK,),
+    "eks": (eks.CLUSTER,),
+    "emr": (emr.CLUSTER,),
+    "dax": (dax.CLUSTER,),
 }
 
 
