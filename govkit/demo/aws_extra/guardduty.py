@@ -180,20 +180,25 @@ def place_findings(endpoint_url: str, region: str, detector_id: str,
 
 # -- the demo's findings ---------------------------------------------------------------------
 
-# (id stem, type, severity, archived, title, resource type)
-DEMO_FINDINGS = (
+# (id stem, type, severity, archived, title, the affected resource in the wire shape)
+DEMO_FINDINGS: tuple[tuple[str, str, float, bool, str, dict[str, Any]], ...] = (
     ("exfiltration", "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
      8.0, False, "Credentials of the role nbh-scheduling-app were used from outside AWS",
-     "AccessKey"),
+     {"resourceType": "AccessKey",
+      "accessKeyDetails": {"accessKeyId": "ASIAIOSFODNN7NBHSCHD",
+                           "principalId": "AROAIOSFODNN7NBHSCHD:i-0a4c7e1f9b2d35687",
+                           "userName": "nbh-scheduling-app", "userType": "AssumedRole"}}),
     ("probe", "Recon:EC2/PortProbeUnprotectedPort", 2.0, False,
-     "Unprotected port on the IVR instance is being probed", "Instance"),
+     "Unprotected port on the IVR instance is being probed",
+     {"resourceType": "Instance", "instanceDetails": {"instanceId": "i-0b5d8f2a0c3e46798"}}),
     ("triaged", "CryptoCurrency:EC2/BitcoinTool.B!DNS", 8.0, True,
-     "A build runner queried a domain associated with Bitcoin mining", "Instance"),
+     "A build runner queried a domain associated with Bitcoin mining",
+     {"resourceType": "Instance", "instanceDetails": {"instanceId": "i-0c6e9a3b1d4f57809"}}),
 )
 
 
 def demo_finding(account: str, region: str, detector_id: str, stem: str, kind: str,
-                 severity: float, archived: bool, title: str, resource_type: str,
+                 severity: float, archived: bool, title: str, resource: Mapping[str, Any],
                  at: dt.datetime) -> dict[str, Any]:
     finding_id = hashlib.sha256(f"{detector_id}:{stem}".encode()).hexdigest()[:32]
     stamp = at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -203,7 +208,7 @@ def demo_finding(account: str, region: str, detector_id: str, stem: str, kind: s
                f"{finding_id}",
         "type": kind, "severity": severity, "title": title, "description": title + ".",
         "schemaVersion": "2.0", "createdAt": stamp, "updatedAt": stamp, "confidence": 5.0,
-        "resource": {"resourceType": resource_type},
+        "resource": dict(resource),
         "service": {"serviceName": "guardduty", "detectorId": detector_id,
                     "archived": archived, "count": 1, "eventFirstSeen": stamp,
                     "eventLastSeen": stamp},

@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
+from govkit.demo.names import DEMO_ACCOUNT
+from govkit.inventory.model import Resource
 from govkit.results import Status
 from govkit.run import Run
+from govkit.snapshot import Snapshot, SnapshotWriter
+from govkit.sources.aws.normalize import acm
 from govkit.sources.aws.scan import AwsService
+from govkit.sources.interface import NormalizeContext
 from tests.conftest import Estate
 from tests.sources.aws.denied import proxy, results_when_denied
 from tests.support.faultproxy import FaultProxy
@@ -47,3 +53,30 @@ def test_a_denied_describe_is_an_error_naming_it(proxy: FaultProxy, tmp_path: Pa
                                         RULE)
     assert len(results) == 2 and all(r.status is Status.ERROR for r in results)
     assert all("acm:DescribeCertificate" in r.message and code in r.message for r in results)
+
+
+def _record(writer: SnapshotWriter, operation: str, params: dict[str, Any],
+            response: dict[str, Any]) -> None:
+    writer.record(account=DEMO_ACCOUNT, region="us-east-1", service="acm", operation=operation,
+                  params=params, response=response, started_at=dt.datetime.now(dt.UTC),
+                  duration_ms=1)
+
+
+def test_a_description_without_the_certificate_is_an_error(tmp_path: Path) -> None:
+    """An answer to DescribeCertificate that holds no certificate says nothing of its end of
+    validity or its users: both fail naming the call, never read as null."""
+    writer = SnapshotWriter(tmp_path)
+    arn = f"arn:aws:acm:us-east-1:{DEMO_ACCOUNT}:certificate/1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b"
+    _record(writer, "ListCertificates", {},
+            {"CertificateSummaryList": [{"CertificateArn": arn, "InUse": True,
+                                         "DomainName": "fax.northbridgehealth.example",
+                                         "Status": "ISSUED", "Type": "AMAZON_ISSUED"}]})
+    _record(writer, "DescribeCertificate", {"CertificateArn": arn}, {})
+    writer.write_index()
+    [certificate] = [r for r in acm.normalize(Snapshot.open(tmp_path), NormalizeContext(
+        own_accounts=frozenset({DEMO_ACCOUNT}))) if isinstance(r, Resource)]
+    assert "NotAfter" not in certificate.attributes and "InUseBy" not in certificate.attributes
+    for key in ("NotAfter", "NotBefore", "InUseBy"):
+        failed = certificate.failures[key]
+        assert failed.operation == "acm:DescribeCertificate", key
+        assert "the answer does not describe fax.northbridgehealth.example" in failed.message

@@ -5,14 +5,21 @@ router passes, and denied policy and URL reads are ERRORs naming the call, never
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from govkit.demo.names import DEMO_ACCOUNT
+from govkit.inventory.model import Resource
 from govkit.results import Status
 from govkit.run import Run
-from govkit.snapshot import Snapshot
+from govkit.snapshot import Snapshot, SnapshotWriter
+from govkit.sources.aws.normalize import awslambda
 from govkit.sources.aws.scan import AwsService
+from govkit.sources.interface import NormalizeContext
 from tests.sources.aws.denied import proxy, results_when_denied
 from tests.support.faultproxy import FaultProxy
 
@@ -65,3 +72,41 @@ def test_a_denied_read_is_an_error_naming_it(proxy: FaultProxy, tmp_path: Path, 
     code, results = results_when_denied(proxy, tmp_path, AwsService.LAMBDA, operation, rule_id)
     assert results and all(r.status is Status.ERROR for r in results)
     assert all(f"lambda:{operation}" in r.message and code in r.message for r in results)
+
+
+def _record(writer: SnapshotWriter, region: str, operation: str, params: dict[str, Any],
+            response: dict[str, Any]) -> None:
+    writer.record(account=DEMO_ACCOUNT, region=region, service="lambda", operation=operation,
+                  params=params, response=response, started_at=dt.datetime.now(dt.UTC),
+                  duration_ms=1)
+
+
+def test_a_name_in_two_regions_is_read_from_its_own_region(tmp_path: Path) -> None:
+    """Function names are unique only within a region: each region's function is judged on
+    the policy and URL read there, never on its namesake's."""
+    writer = SnapshotWriter(tmp_path)
+    name = "nbh-claims-export"
+    for region, principal, auth in (("us-east-1", "*", "NONE"),
+                                    ("us-west-2", f"arn:aws:iam::{DEMO_ACCOUNT}:root",
+                                     "AWS_IAM")):
+        arn = f"arn:aws:lambda:{region}:{DEMO_ACCOUNT}:function:{name}"
+        _record(writer, region, "ListFunctions", {},
+                {"Functions": [{"FunctionName": name, "FunctionArn": arn,
+                                "Runtime": "python3.12"}]})
+        _record(writer, region, "GetPolicy", {"FunctionName": name},
+                {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+                    {"Sid": "invoke", "Effect": "Allow", "Principal": {"AWS": principal},
+                     "Action": "lambda:InvokeFunction", "Resource": arn}]})})
+        _record(writer, region, "GetFunctionUrlConfig", {"FunctionName": name},
+                {"FunctionUrl": f"https://{region}.lambda-url.example/", "AuthType": auth})
+    writer.write_index()
+    functions = {r.region: r for r in awslambda.normalize(
+        Snapshot.open(tmp_path), NormalizeContext(own_accounts=frozenset({DEMO_ACCOUNT})))
+        if isinstance(r, Resource)}
+    east, west = functions["us-east-1"], functions["us-west-2"]
+    assert east.attributes["PublicGrants"] == ["statement invoke allows lambda:InvokeFunction"]
+    assert west.attributes["PublicGrants"] == []
+    assert (east.attributes["FunctionUrlAuthType"], west.attributes["FunctionUrlAuthType"]) \
+        == ("NONE", "AWS_IAM")
+    assert all("us-east-1" in ref.file for ref in east.sources["PublicGrants"])
+    assert all("us-west-2" in ref.file for ref in west.sources["FunctionUrlAuthType"])

@@ -12,13 +12,14 @@ from collections.abc import Iterator
 
 from govkit.inventory.model import Coverage, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.common import (
-    RecordSet, accounts_of, apply_optional, listing_coverage, ref, unread)
+    RecordSet, accounts_of, listing_coverage, ref, unread)
+from govkit.sources.aws.normalize.described import by_region_and_name, set_described
 from govkit.sources.interface import NormalizeContext
 from govkit.snapshot import Snapshot
 
 CERTIFICATE = "aws.acm.certificate"
 LISTED = ("Status", "Type", "InUse", "KeyAlgorithm", "RenewalEligibility")
-DESCRIBED = ("NotAfter", "NotBefore", "InUseBy")
+DESCRIBED = {key: (key,) for key in ("NotAfter", "NotBefore", "InUseBy")}
 
 
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
@@ -26,7 +27,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         records = RecordSet(snapshot, "acm", account)
         pages = records.of("ListCertificates")
         yield from listing_coverage(pages, CERTIFICATE)
-        described = records.by_param("DescribeCertificate", "CertificateArn")
+        described = by_region_and_name(records, "DescribeCertificate", "CertificateArn")
         for page in pages:
             for index, summary in enumerate(page.response.get("CertificateSummaryList") or []):
                 arn = str(summary.get("CertificateArn"))
@@ -44,9 +45,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                                 ref(page, "CertificateSummaryList", index, key))
                 missing = unread(page, f"certificate {arn} was listed but not described",
                                  "CertificateSummaryList", index)
-                for key in DESCRIBED:
-                    apply_optional(builder, key, described.get(arn),
-                                   lambda r, key=key: (r.get("Certificate") or {}).get(key),
-                                   missing, at=("Certificate", key))
+                set_described(builder, described.get((page.entry.region, arn)),
+                              ("Certificate",), missing, DESCRIBED)
                 # tags are not collected (the build marks Tags unknown)
                 yield builder.build()

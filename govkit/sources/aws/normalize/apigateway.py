@@ -13,6 +13,7 @@ from typing import Any
 from govkit.inventory.model import Coverage, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, apply_optional, listing_coverage, partition, ref, unread)
+from govkit.sources.aws.normalize.described import by_region_and_name
 from govkit.sources.interface import NormalizeContext
 from govkit.snapshot import Snapshot
 
@@ -35,7 +36,8 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         records = RecordSet(snapshot, "apigateway", account)
         pages = records.of("GetRestApis")
         yield from listing_coverage(pages, REST_API)
-        stage_records = records.by_param("GetStages", "restApiId")
+        # an API id is unique only within its region
+        stage_records = by_region_and_name(records, "GetStages", "restApiId")
         for page in pages:
             region = page.entry.region
             for index, api in enumerate(page.response.get("items") or []):
@@ -50,7 +52,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                 builder.set("EndpointTypes",
                             list((api.get("endpointConfiguration") or {}).get("types") or []),
                             ref(page, "items", index, "endpointConfiguration"))
-                apply_optional(builder, "Stages", stage_records.get(api_id), stages, unread(
-                    page, f"REST API {api_id} was listed but its stages were not read",
-                    "items", index), at=("item",))
+                apply_optional(builder, "Stages", stage_records.get((region, api_id)), stages,
+                               unread(page, f"REST API {api_id} was listed but its stages "
+                                            "were not read", "items", index), at=("item",))
                 yield builder.build()

@@ -15,6 +15,7 @@ from govkit.inventory.model import Coverage, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, apply_optional, as_list, listing_coverage, parse_policy, ref,
     unread)
+from govkit.sources.aws.normalize.described import by_region_and_name
 from govkit.sources.aws.normalize.policy_analysis import public_statements
 from govkit.sources.aws.secret_values import secret_word, shape_of
 from govkit.sources.interface import NormalizeContext
@@ -48,23 +49,25 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         records = RecordSet(snapshot, "lambda", account)
         pages = records.of("ListFunctions")
         yield from listing_coverage(pages, FUNCTION)
-        policies = records.by_param("GetPolicy", "FunctionName")
-        urls = records.by_param("GetFunctionUrlConfig", "FunctionName")
+        # a function's name is unique only within its region
+        policies = by_region_and_name(records, "GetPolicy", "FunctionName")
+        urls = by_region_and_name(records, "GetFunctionUrlConfig", "FunctionName")
         for page in pages:
+            region = page.entry.region
             for index, function in enumerate(page.response.get("Functions") or []):
                 name = str(function.get("FunctionName"))
                 builder = ResourceBuilder(id=str(function.get("FunctionArn")), type=FUNCTION,
-                                          account=account, region=page.entry.region,
-                                          name=name, item=ref(page, "Functions", index))
+                                          account=account, region=region, name=name,
+                                          item=ref(page, "Functions", index))
                 for key in FIELDS:
                     builder.set(key, function.get(key), ref(page, "Functions", index, key))
                 builder.set("EnvironmentVariables", variables(function),
                             ref(page, "Functions", index, "Environment", "Variables"))
                 missing = unread(page, f"function {name} was listed but not read",
                                  "Functions", index)
-                apply_optional(builder, "PublicGrants", policies.get(name), public_grants,
-                               missing, at=("Policy",))
-                url = urls.get(name)
+                apply_optional(builder, "PublicGrants", policies.get((region, name)),
+                               public_grants, missing, at=("Policy",))
+                url = urls.get((region, name))
                 apply_optional(builder, "FunctionUrlAuthType", url,
                                lambda r: r.get("AuthType"), missing, at=("AuthType",))
                 apply_optional(builder, "FunctionUrl", url, lambda r: r.get("FunctionUrl"),
