@@ -10,8 +10,9 @@ Shapes:
   anywhere in the value;
 - ``kms-ciphertext``: a base64 KMS ciphertext blob (``AQICAH...``), as Lambda's console
   encryption helpers leave it; only a caller allowed to decrypt with the key can read it;
-- ``reference``: an ARN (``arn:aws:secretsmanager:...``, ``arn:aws:ssm:...``), which names
-  where a secret is kept rather than holding it;
+- ``reference``: a Secrets Manager or Parameter Store ARN (``arn:aws:secretsmanager:...``,
+  ``arn:aws:ssm:...``), which names where a secret is kept rather than holding it (any other
+  ARN is ``text``);
 - ``empty``: no value;
 - ``text``: anything else.
 """
@@ -28,7 +29,7 @@ SHAPES = (PRIVATE_KEY, ACCESS_KEY_ID, KMS_CIPHERTEXT, REFERENCE, EMPTY, TEXT)
 _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")
 _ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
 _KMS_CIPHERTEXT = re.compile(r"AQICAH[A-Za-z0-9+/]{40,}={0,2}")
-_REFERENCE = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:")
+_REFERENCE = re.compile(r"arn:aws[a-z-]*:(secretsmanager|ssm):")
 _MARKER = re.compile(r"<redacted by govkit: (" + "|".join(re.escape(s) for s in SHAPES) + r")>")
 
 # Words in a variable's name that say it holds a credential (names are compared upper-cased,

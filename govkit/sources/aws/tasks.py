@@ -12,7 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from govkit.sources.aws.calls import Caller
+from govkit.sources.aws.calls import Caller, Redactor
 from govkit.sources.aws.session import AccountSession
 from govkit.snapshot import SnapshotWriter
 
@@ -44,12 +44,16 @@ class ServiceScope:
 
 
 def per_item(scope: ServiceScope, service: str, method: str, items: str,
-             call: Callable[[Caller, Any], object], **params: Any) -> list[Task]:
+             call: Callable[[Caller, Any], object], *, redact: Redactor | None = None,
+             **params: Any) -> list[Task]:
     """List with every page of ``method`` (each recorded; a failed page ends the listing and
-    is the failure the normaliser reports), then one task per item under ``items`` that makes
-    that item's own ``call`` with a caller of ``service``."""
+    is the failure the normaliser reports; ``redact`` rewrites each page before it is
+    recorded), then one task per item under ``items`` that makes that item's own ``call``
+    with a caller of ``service``."""
     tasks: list[Task] = []
-    for page in scope.caller(service).pages(method, **params):
+    lister = scope.caller(service)
+    for page in (lister if redact is None else lister.redacting(redact)).pages(method,
+                                                                              **params):
         if not page.ok:
             break
         tasks.extend(_item_task(scope, service, call, item)

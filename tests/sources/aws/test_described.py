@@ -1,7 +1,7 @@
 """Listed-then-described resources on hand-built snapshots (OpenSearch domains, described in
 batches): an item never described, or missing from the answer that should describe it, has
 its fields failed naming why, and a name used in two regions is read from its own region's
-answer."""
+answer (OpenSearch domains, and a Redshift cluster's logging status)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 from govkit.demo.names import DEMO_ACCOUNT
 from govkit.inventory.model import Resource
 from govkit.snapshot import Snapshot, SnapshotWriter
-from govkit.sources.aws.normalize import opensearch
+from govkit.sources.aws.normalize import opensearch, redshift
 from govkit.sources.interface import NormalizeContext
 
 FIELDS = ("EncryptionAtRest", "NodeToNodeEncryption", "EnforceHTTPS")
@@ -69,3 +69,24 @@ def test_a_name_in_two_regions_is_read_from_its_own_region(tmp_path: Path) -> No
     domains = _domains(tmp_path)
     assert domains[("us-east-1", "nbh-search")].attributes["EncryptionAtRest"] is True
     assert domains[("us-west-2", "nbh-search")].attributes["EncryptionAtRest"] is False
+
+
+def test_a_cluster_name_in_two_regions_reads_its_own_regions_logging(tmp_path: Path) -> None:
+    writer = SnapshotWriter(tmp_path)
+    for region, logging in (("us-east-1", True), ("us-west-2", False)):
+        writer.record(account=DEMO_ACCOUNT, region=region, service="redshift",
+                      operation="DescribeClusters", params={}, response={"Clusters": [
+                          {"ClusterIdentifier": "nbh-analytics", "Encrypted": True}]},
+                      started_at=dt.datetime.now(dt.UTC), duration_ms=1)
+        writer.record(account=DEMO_ACCOUNT, region=region, service="redshift",
+                      operation="DescribeLoggingStatus",
+                      params={"ClusterIdentifier": "nbh-analytics"},
+                      response={"LoggingEnabled": logging}, started_at=dt.datetime.now(dt.UTC),
+                      duration_ms=1)
+    writer.write_index()
+    found = {r.region: r for r in redshift.normalize(
+        Snapshot.open(tmp_path), NormalizeContext(own_accounts=frozenset({DEMO_ACCOUNT})))
+        if isinstance(r, Resource)}
+    assert (found["us-east-1"].attributes["AuditLogging"],
+            found["us-west-2"].attributes["AuditLogging"]) == (True, False)
+    assert "/us-west-2/" in found["us-west-2"].sources["AuditLogging"][0].file

@@ -73,3 +73,11 @@ def test_public_writes_are_read_from_unconfined_statements_only() -> None:
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
          "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"})
     assert public_write_actions(document) == ["s3:Put*"]
+    everything_but_reads = _document({"Effect": "Allow", "Principal": "*",
+                                      "NotAction": ["s3:GetObject", "s3:ListBucket"],
+                                      "Resource": "arn:aws:s3:::b/*"})
+    assert public_write_actions(everything_but_reads) == [
+        "every action but s3:GetObject, s3:ListBucket"]
+    no_writes_left = _document({"Effect": "Allow", "Principal": "*", "NotAction": "s3:*",
+                                "Resource": "arn:aws:s3:::b/*"})
+    assert public_write_actions(no_writes_left) == []

@@ -22,6 +22,7 @@ from govkit.sources.aws.services.awslambda import redact_environment
     ("AQICAHh" + "q" * 60 + "==", "kms-ciphertext"),
     ("arn:aws:secretsmanager:us-east-1:123456789012:secret:nbh/db", "reference"),
     ("arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/nbh/db", "reference"),
+    ("arn:aws:s3:::nbh-config/db-password.txt", "text"),
 ])
 def test_shapes(value: str, shape: str) -> None:
     assert shape_of(value) == shape

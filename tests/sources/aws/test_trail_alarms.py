@@ -8,14 +8,20 @@ their logs."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from govkit.inventory.model import Resource
 from govkit.results import Result, Status
+from govkit.snapshot import Snapshot, SnapshotWriter
+from govkit.sources.aws.normalize import trail_monitoring
 from govkit.run import Run
 from govkit.sources.aws.normalize.bedrock_logging import records_bedrock
 from govkit.sources.aws.scan import AwsService
+from govkit.sources.interface import NormalizeContext
 from tests.sources.aws.denied import proxy, results_when_denied
 from tests.support.faultproxy import FaultProxy
 
@@ -127,3 +133,58 @@ def test_the_org_trail_recording_only_s3_data_events_misses_bedrock(demo_run: Ru
 def test_which_selectors_record_bedrock(selectors: dict[str, object],
                                         expected: str | None) -> None:
     assert records_bedrock(selectors) == expected
+
+
+MANAGEMENT, MEMBER = "111122223333", "444455556666"
+ORG_TRAIL = f"arn:aws:cloudtrail:us-east-1:{MANAGEMENT}:trail/nbh-organization-trail"
+ORG_GROUP = f"arn:aws:logs:us-east-1:{MANAGEMENT}:log-group:/nbh/org-trail:*"
+
+
+def _record(writer: SnapshotWriter, account: str, service: str, operation: str,
+            params: dict[str, Any], response: dict[str, Any]) -> None:
+    writer.record(account=account, region="us-east-1", service=service, operation=operation,
+                  params=params, response=response, started_at=dt.datetime.now(dt.UTC),
+                  duration_ms=1)
+
+
+def _monitoring(path: Path, *, alarms_read: bool) -> dict[str, Resource]:
+    writer = SnapshotWriter(path)
+    trail = {"Name": "nbh-organization-trail", "TrailARN": ORG_TRAIL, "HomeRegion": "us-east-1",
+             "IsMultiRegionTrail": True, "IsOrganizationTrail": True,
+             "CloudWatchLogsLogGroupArn": ORG_GROUP}
+    _record(writer, MANAGEMENT, "cloudtrail", "DescribeTrails", {}, {"trailList": [trail]})
+    _record(writer, MANAGEMENT, "cloudtrail", "GetTrailStatus", {"Name": ORG_TRAIL},
+            {"IsLogging": True})
+    _record(writer, MANAGEMENT, "cloudtrail", "GetEventSelectors", {"TrailName": ORG_TRAIL},
+            {"EventSelectors": [{"ReadWriteType": "All", "IncludeManagementEvents": True}]})
+    # the member account has no trail of its own: the organisation trail logs it
+    _record(writer, MEMBER, "cloudtrail", "DescribeTrails", {}, {"trailList": []})
+    _record(writer, MANAGEMENT, "logs", "DescribeMetricFilters", {}, {"metricFilters": [{
+        "filterName": "nbh-root-use", "logGroupName": "/nbh/org-trail",
+        "filterPattern": '{ $.userIdentity.type = "Root" && $.eventType != "AwsServiceEvent" }',
+        "metricTransformations": [{"metricName": "RootUse", "metricNamespace": "NBH"}]}]})
+    if alarms_read:
+        _record(writer, MANAGEMENT, "cloudwatch", "DescribeAlarms", {}, {"MetricAlarms": [{
+            "AlarmName": "nbh-root-use", "MetricName": "RootUse", "Namespace": "NBH",
+            "ActionsEnabled": True, "AlarmActions": ["arn:aws:sns:us-east-1:1:security"]}]})
+    writer.write_index()
+    found = trail_monitoring.normalize(Snapshot.open(path), NormalizeContext(
+        own_accounts=frozenset({MANAGEMENT, MEMBER})))
+    return {r.account: r for r in found if isinstance(r, Resource)}
+
+
+def test_an_organisation_trail_counts_for_the_accounts_it_logs(tmp_path: Path) -> None:
+    member = _monitoring(tmp_path, alarms_read=True)[MEMBER]
+    [entry] = member.attributes["TrailAlarms"]
+    assert (entry["Trail"], entry["LogGroup"], entry["Alarms"][0]["AlarmName"]) == (
+        "nbh-organization-trail", "/nbh/org-trail", "nbh-root-use")
+    assert member.attributes["BedrockLogging"][0]["RecordsBedrock"] is True
+    # the filters were read in the management account, where the log group is
+    assert any(f"/{MANAGEMENT}/" in r.file and "DescribeMetricFilters" in r.file
+               for r in member.sources["TrailAlarms"])
+
+
+def test_alarms_of_an_account_that_was_not_read_are_unknown(tmp_path: Path) -> None:
+    member = _monitoring(tmp_path, alarms_read=False)[MEMBER]
+    failed = member.failures["TrailAlarms"]
+    assert failed.call == "cloudwatch:DescribeAlarms" and MANAGEMENT in failed.message

@@ -15,11 +15,11 @@ say why none counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from govkit.inventory.model import CallFailure, Ref
-from govkit.sources.aws.normalize.trails import TrailDirectory
+from govkit.sources.aws.normalize.trails import Trail, TrailDirectory, with_organization
 
 BEDROCK_RESOURCE_TYPES = frozenset({
     "AWS::Bedrock::AgentAlias", "AWS::Bedrock::FlowAlias", "AWS::Bedrock::Guardrail",
@@ -94,16 +94,17 @@ def _recorded(document: Mapping[str, Any]) -> str:
     return f"data events of {', '.join(types)} only" if types else "no Bedrock events"
 
 
-def bedrock_logging(directory: TrailDirectory
+def bedrock_logging(directory: TrailDirectory, organization: Sequence[Trail] = ()
                     ) -> tuple[list[dict[str, Any]], CallFailure | None, list[Ref]]:
-    """Every trail with whether (and how) it records Bedrock calls, and where that was read;
-    or the call whose failure leaves it unknown."""
+    """Every trail of the account (its own, and the ``organization`` trails that log it too)
+    with whether (and how) it records Bedrock calls, and where that was read; or the call
+    whose failure leaves it unknown."""
     listing_failed = directory.listing_failure()
     if listing_failed is not None:
         return [], listing_failed, []
     trails: list[dict[str, Any]] = []
     refs: list[Ref] = []
-    for trail in sorted(directory.trails, key=lambda t: t.arn):
+    for trail in with_organization(directory, organization):
         raw = trail.selectors_raw
         if isinstance(trail.logging, CallFailure):
             return [], trail.logging, []

@@ -9,6 +9,7 @@ from govkit.inventory.model import Coverage, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, apply_optional, failure, listing_coverage, partition, ref,
     tags_from_list, unread)
+from govkit.sources.aws.normalize.described import by_region_and_name
 from govkit.sources.interface import NormalizeContext
 from govkit.sources.aws.normalize.kms import key_directory
 from govkit.snapshot import Snapshot
@@ -26,9 +27,9 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         records = RecordSet(snapshot, "dynamodb", account)
         pages = records.of("ListTables")
         yield from listing_coverage(pages, "aws.dynamodb.table")
-        described = records.by_param("DescribeTable", "TableName")
+        described = by_region_and_name(records, "DescribeTable", "TableName")
         tags = records.by_param("ListTagsOfResource", "ResourceArn")
-        backups = records.by_param("DescribeContinuousBackups", "TableName")
+        backups = by_region_and_name(records, "DescribeContinuousBackups", "TableName")
         keys = key_directory(snapshot, ctx, account)
         for page in pages:
             region = page.entry.region
@@ -36,7 +37,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                 arn = f"arn:{partition(region)}:dynamodb:{region}:{account}:table/{name}"
                 builder = ResourceBuilder(id=arn, type="aws.dynamodb.table", account=account,
                                           region=region, name=name)
-                record = described.get(name)
+                record = described.get((region, name))
                 if record is None or not record.entry.ok:
                     reason = failure(record) if record is not None else unread(
                         page, f"table {name} was listed but not described", "TableNames",
@@ -63,7 +64,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                     builder.fail("KmsKeyManager", failed)
                 else:
                     builder.set("KmsKeyManager", manager, [encryption, *key_refs])
-                apply_optional(builder, "PointInTimeRecovery", backups.get(name),
+                apply_optional(builder, "PointInTimeRecovery", backups.get((region, name)),
                                _recovery_status, unread(
                                    record, "continuous backups were not read", "Table"),
                                at=("ContinuousBackupsDescription",

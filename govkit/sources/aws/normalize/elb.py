@@ -14,6 +14,7 @@ from typing import Any
 from govkit.inventory.model import Coverage, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, apply_optional, listing_coverage, partition, ref, unread)
+from govkit.sources.aws.normalize.described import by_region_and_name
 from govkit.sources.interface import NormalizeContext
 from govkit.snapshot import Snapshot
 
@@ -61,7 +62,8 @@ def _current(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
 def _classic(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
     pages = records.of("DescribeLoadBalancers")
     yield from listing_coverage(pages, CLASSIC)
-    attributes = records.by_param("DescribeLoadBalancerAttributes", "LoadBalancerName")
+    attributes = by_region_and_name(records, "DescribeLoadBalancerAttributes",
+                                    "LoadBalancerName")
     for page in pages:
         region = page.entry.region
         for index, lb in enumerate(page.response.get("LoadBalancerDescriptions") or []):
@@ -81,7 +83,7 @@ def _classic(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
                         sorted(f"{item.get('Protocol')}:{item.get('LoadBalancerPort')}"
                                for item in listeners
                                if str(item.get("Protocol")).upper() in PLAINTEXT), at)
-            apply_optional(builder, "AccessLogs", attributes.get(name),
+            apply_optional(builder, "AccessLogs", attributes.get((region, name)),
                            lambda r: bool(((r.get("LoadBalancerAttributes") or {})
                                            .get("AccessLog") or {}).get("Enabled")),
                            unread(page, f"load balancer {name} was listed but not read",

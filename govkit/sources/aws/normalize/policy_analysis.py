@@ -56,10 +56,7 @@ def allows_any_marketplace_subscription(document: Mapping[str, Any] | None) -> b
     for statement in statements(document):
         if statement.get("Effect") != "Allow" or "*" not in as_list(statement.get("Resource")):
             continue
-        conditions = statement.get("Condition") or {}
-        keys = {str(key).lower() for operator in conditions.values()
-                if isinstance(operator, Mapping) for key in operator}
-        if "aws-marketplace:productid" in keys:
+        if "aws-marketplace:productid" in _condition_keys(statement):
             continue
         if any(_matches(str(a), "aws-marketplace:subscribe")
                for a in as_list(statement.get("Action"))):
@@ -142,23 +139,29 @@ def allows_public(document: Mapping[str, Any] | None) -> bool:
     return bool(public_statements(document))
 
 
-# S3 actions that change or remove what a bucket holds, or who may reach it
+# S3 actions that change or remove what a bucket holds, or who may reach it (an action
+# pattern counts when it names any of them: "s3:Put*", "s3:*", "*")
 _S3_WRITES = ("s3:putobject", "s3:deleteobject", "s3:deleteobjectversion", "s3:putobjectacl",
-              "s3:restoreobject", "s3:putbucketpolicy", "s3:deletebucketpolicy",
-              "s3:putbucketacl", "s3:deletebucket", "s3:putlifecycleconfiguration")
+              "s3:putobjecttagging", "s3:restoreobject", "s3:putbucketpolicy",
+              "s3:deletebucketpolicy", "s3:putbucketacl", "s3:putbucketpublicaccessblock",
+              "s3:putbucketversioning", "s3:putencryptionconfiguration",
+              "s3:putlifecycleconfiguration", "s3:deletebucket")
 
 
 def public_write_actions(document: Mapping[str, Any] | None) -> list[str]:
-    """The action patterns (as written) by which a resource policy lets anyone, with no
-    condition confining who, write to or delete from an S3 bucket."""
-    found: list[str] = []
-    for statement in statements(document):
-        if statement.get("Effect") != "Allow" or not _is_everyone(statement.get("Principal")) \
-                or set(_condition_keys(statement)) & _CONFINING_KEYS:
+    """How a resource policy lets anyone, with no condition confining who, write to or delete
+    from an S3 bucket: the action patterns as written, or "every action but ..." for a
+    NotAction statement that leaves a write allowed."""
+    found: set[str] = set()
+    for statement in public_statements(document):
+        if "NotAction" in statement:
+            excluded = [str(a) for a in as_list(statement["NotAction"])]
+            if not all(any(_matches(x, write) for x in excluded) for write in _S3_WRITES):
+                found.add("every action but " + ", ".join(excluded))
             continue
-        found += [str(a) for a in as_list(statement.get("Action"))
-                  if any(_matches(str(a), write) for write in _S3_WRITES)]
-    return sorted(set(found))
+        found.update(str(a) for a in as_list(statement.get("Action"))
+                     if any(_matches(str(a), write) for write in _S3_WRITES))
+    return sorted(found)
 
 
 def _is_false(values: list[Any]) -> bool:

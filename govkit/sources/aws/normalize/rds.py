@@ -8,6 +8,7 @@ from typing import Any
 from govkit.inventory.model import Coverage, Ref, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, failure, listing_coverage, ref, tags_from_list, unread)
+from govkit.sources.aws.normalize.described import by_region_and_name
 from govkit.sources.interface import NormalizeContext
 from govkit.snapshot import CallRecord, Snapshot
 
@@ -46,8 +47,8 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         for operation, key, arn_key, name_key, resource_type, fields in _KINDS:
             pages = records.of(operation)
             yield from listing_coverage(pages, resource_type)
-            attributes = (records.by_param(_ATTRIBUTES[resource_type][0],
-                                           _ATTRIBUTES[resource_type][1])
+            attributes = (by_region_and_name(records, _ATTRIBUTES[resource_type][0],
+                                             _ATTRIBUTES[resource_type][1])
                           if resource_type in _ATTRIBUTES else {})
             for page in pages:
                 for index, item in enumerate(page.response.get(key) or []):
@@ -60,7 +61,8 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                     if "Encrypted" not in builder.attributes:
                         builder.set("Encrypted", bool(item.get("StorageEncrypted")), entry)
                     if resource_type in _ATTRIBUTES:
-                        _restore(builder, attributes.get(item[name_key]), (page, key, index),
+                        _restore(builder, attributes.get((page.entry.region, item[name_key])),
+                                 (page, key, index),
                                  resource_type)
                     yield builder.build()
 

@@ -9,6 +9,7 @@ from govkit.inventory.model import Coverage, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.common import (
     RecordSet, accounts_of, apply_optional, listing_coverage, partition, ref, tags_from_list,
     unread)
+from govkit.sources.aws.normalize.described import by_region_and_name
 from govkit.sources.aws.normalize.kms import key_directory
 from govkit.sources.interface import NormalizeContext
 from govkit.snapshot import Snapshot
@@ -23,7 +24,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         records = RecordSet(snapshot, "redshift", account)
         pages = records.of("DescribeClusters")
         yield from listing_coverage(pages, CLUSTER)
-        logging = records.by_param("DescribeLoggingStatus", "ClusterIdentifier")
+        logging = by_region_and_name(records, "DescribeLoggingStatus", "ClusterIdentifier")
         keys = key_directory(snapshot, ctx, account)
         for page in pages:
             region = page.entry.region
@@ -40,7 +41,7 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
                 keys.set_manager(builder, cluster.get("KmsKeyId"), region,
                                  ref(page, "Clusters", index, "KmsKeyId"),
                                  encrypted=bool(cluster.get("Encrypted")))
-                apply_optional(builder, "AuditLogging", logging.get(name),
+                apply_optional(builder, "AuditLogging", logging.get((region, name)),
                                lambda r: bool(r.get("LoggingEnabled")), unread(
                                    page, f"cluster {name} was listed but its logging status "
                                          "was not read", "Clusters", index),

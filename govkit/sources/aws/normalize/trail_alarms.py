@@ -1,12 +1,13 @@
 """The metric filters on the log groups CloudTrail trails deliver to, with the alarms on
 their metrics: what the security-event alarm rules judge (root use, failed console sign-ins,
-network changes), read once per account onto the ``aws.account`` resource.
+network changes), read once per account onto its ``aws.cloudtrail.monitoring`` resource.
 
 A trail that delivers to CloudWatch Logs names its log group by ARN; the group's metric
-filters are read from that region's ``DescribeMetricFilters`` listing and the alarms on each
-filter's metric from the same region's ``DescribeAlarms`` (an alarm watches a metric in its
-own region). Each filter becomes one entry, whether or not any alarm watches it, so a rule
-can tell "no filter" from "a filter nobody is alerted by".
+filters are read from the ``DescribeMetricFilters`` listing of the account and region the ARN
+names (an organisation trail's group is in the management account) and the alarms on each
+filter's metric from the same account and region's ``DescribeAlarms`` (an alarm watches a
+metric in its own region). Each filter becomes one entry, whether or not any alarm watches
+it, so a rule can tell "no filter" from "a filter nobody is alerted by".
 
 Only logging trails count. When a call that any of them needs was not made or failed, the
 whole list is unknown: a missing filter could be one that was not read.
@@ -14,24 +15,25 @@ whole list is unknown: a missing filter could be one that was not read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from govkit.inventory.model import CallFailure, Ref
 from govkit.sources.aws.normalize.common import (
     RecordSet, failure, not_collected, ref)
-from govkit.sources.aws.normalize.trails import TrailDirectory
+from govkit.sources.aws.normalize.trails import Trail, TrailDirectory, with_organization
 from govkit.snapshot import CallRecord, Snapshot
 
 Entries = list[dict[str, Any]]
 
 
-def _log_group(arn: str) -> tuple[str, str] | None:
-    """(region, name) of a log group ARN (arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*)."""
+def _log_group(arn: str) -> tuple[str, str, str] | None:
+    """(account, region, name) of a log group ARN
+    (arn:aws:logs:REGION:ACCOUNT:log-group:NAME:*)."""
     parts = arn.split(":")
     if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group":
         return None
-    return parts[3], parts[6]
+    return parts[4], parts[3], parts[6]
 
 
 def _region_pages(pages: Mapping[str, list[CallRecord]], region: str, operation: str,
@@ -43,27 +45,46 @@ def _region_pages(pages: Mapping[str, list[CallRecord]], region: str, operation:
     return failure(broken) if broken is not None else found
 
 
-def trail_alarms(snapshot: Snapshot, account: str, directory: TrailDirectory
+class _Pages:
+    """Each account's metric filter and alarm listings, by region, read when first asked."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.found: dict[tuple[str, str, str], dict[str, list[CallRecord]]] = {}
+
+    def of(self, account: str, service: str, operation: str) -> dict[str, list[CallRecord]]:
+        key = (account, service, operation)
+        if key not in self.found:
+            self.found[key] = RecordSet(self.snapshot, service, account).pages_by_region(
+                operation)
+        return self.found[key]
+
+
+def trail_alarms(snapshot: Snapshot, directory: TrailDirectory,
+                 organization: Sequence[Trail] = ()
                  ) -> tuple[Entries, CallFailure | None, list[Ref]]:
-    """Every metric filter on a logging trail's log group, with the alarms on its metric,
-    and where each was read; or the call whose failure leaves the list unknown."""
+    """Every metric filter on the log group of a logging trail of the account (its own, and
+    the ``organization`` trails that log it too), with the alarms on the filter's metric, and
+    where each was read; or the call whose failure leaves the list unknown. A log group is
+    read in the account and region its ARN names."""
     listing_failed = directory.listing_failure()
     if listing_failed is not None:
         return [], listing_failed, []
-    filters = RecordSet(snapshot, "logs", account).pages_by_region("DescribeMetricFilters")
-    alarms = RecordSet(snapshot, "cloudwatch", account).pages_by_region("DescribeAlarms")
+    pages = _Pages(snapshot)
     entries: Entries = []
     refs: list[Ref] = []
-    for trail in sorted(directory.trails, key=lambda t: t.arn):
+    for trail in with_organization(directory, organization):
         if isinstance(trail.logging, CallFailure):
             return [], trail.logging, []
         group_arn = str(trail.details.get("CloudWatchLogsLogGroupArn") or "")
         group = _log_group(group_arn)
         if not trail.logging or group is None:
             continue
-        region, name = group
-        why = (f"trail {trail.name} delivers to log group {name} in {region}, whose "
-               f"{{}} were not read (is {region} among the scanned regions?)")
+        owner, region, name = group
+        filters = pages.of(owner, "logs", "DescribeMetricFilters")
+        alarms = pages.of(owner, "cloudwatch", "DescribeAlarms")
+        why = (f"trail {trail.name} delivers to log group {name} in account {owner}, "
+               f"{region}, whose {{}} were not read (are that account and region scanned?)")
         filter_pages = _region_pages(filters, region, "logs:DescribeMetricFilters",
                                      why.format("metric filters"))
         if isinstance(filter_pages, CallFailure):

@@ -4,7 +4,9 @@ one resource per account, judged by the rules that ask whether any trail does so
 
 It holds the account's trails (as ``aws.account`` lists them), the metric filters on the log
 groups the trails deliver to with the alarms on their metrics (``trail_alarms``), and which
-trails record Amazon Bedrock API calls (``bedrock_logging``). These are a resource of their
+trails record Amazon Bedrock API calls (``bedrock_logging``). Organisation trails of other
+scanned accounts (the management account's) count for the accounts they log, as they do for
+S3 data events. These are a resource of their
 own, not attributes of ``aws.account``, so that the records they are read from are evidence
 of these rules only.
 """
@@ -17,7 +19,8 @@ from govkit.inventory.model import Coverage, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.bedrock_logging import bedrock_logging
 from govkit.sources.aws.normalize.common import accounts_of, partition
 from govkit.sources.aws.normalize.trail_alarms import trail_alarms
-from govkit.sources.aws.normalize.trails import trail_directory, trail_summaries
+from govkit.sources.aws.normalize.trails import (
+    organization_trails, trail_directory, trail_summaries)
 from govkit.sources.interface import NormalizeContext
 from govkit.snapshot import GLOBAL_REGION, Snapshot
 
@@ -32,10 +35,12 @@ def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | 
         builder = ResourceBuilder(
             id=f"arn:{partition(listed_in)}:cloudtrail::{account}:monitoring", type=MONITORING,
             account=account, region=GLOBAL_REGION, name=account)
+        organization = [t for t in organization_trails(snapshot, ctx)
+                        if t not in directory.trails]
         for key, (value, failed, refs) in (
                 ("Trails", trail_summaries(directory)),
-                ("TrailAlarms", trail_alarms(snapshot, account, directory)),
-                ("BedrockLogging", bedrock_logging(directory))):
+                ("TrailAlarms", trail_alarms(snapshot, directory, organization)),
+                ("BedrockLogging", bedrock_logging(directory, organization))):
             if failed is not None:
                 builder.fail(key, failed)
             else:

@@ -7,7 +7,7 @@ reads and writes of this bucket's objects logged, and does a trail deliver its l
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,6 +150,14 @@ def organization_trails(snapshot: Snapshot, ctx: NormalizeContext) -> list[Trail
     return [trail for account in accounts_of(snapshot, "cloudtrail")
             for trail in trail_directory(snapshot, ctx, account).trails
             if trail.details.get("IsOrganizationTrail")]
+
+
+def with_organization(directory: TrailDirectory, organization: Sequence[Trail]) -> list[Trail]:
+    """The account's own trails and the organisation trails (of other scanned accounts) that
+    log it too, each once, in ARN order."""
+    found = {trail.arn: trail for trail in organization}
+    found.update((trail.arn, trail) for trail in directory.trails)
+    return [found[arn] for arn in sorted(found)]
 
 
 def bucket_data_events(directory: TrailDirectory, org_trails: list[Trail], bucket_arn: str,

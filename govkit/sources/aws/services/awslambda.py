@@ -7,17 +7,19 @@ aliases are not read. Tags are not read: every function is judged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from govkit.sources.aws.secret_values import redact_variables
-from govkit.sources.aws.tasks import ServiceScope, Task
+from govkit.sources.aws.calls import Caller
+from govkit.sources.aws.tasks import ServiceScope, Task, per_item
 
 PER_FUNCTION = ("get_policy", "get_function_url_config")
 
 
 def collect(scope: ServiceScope) -> Iterable[Task]:
-    return [lambda: _functions(scope)]
+    return [lambda: per_item(scope, "lambda", "list_functions", "Functions", _read,
+                             redact=redact_environment)]
 
 
 def redact_environment(answer: dict[str, Any]) -> None:
@@ -28,18 +30,6 @@ def redact_environment(answer: dict[str, Any]) -> None:
             environment["Variables"] = redact_variables(environment["Variables"])
 
 
-def _functions(scope: ServiceScope) -> list[Task]:
-    tasks: list[Task] = []
-    for page in scope.caller("lambda").redacting(redact_environment).pages("list_functions"):
-        if not page.ok:
-            break
-        tasks.extend(_read(scope, method, function["FunctionName"])
-                     for function in page.response.get("Functions") or []
-                     for method in PER_FUNCTION)
-    return tasks
-
-
-def _read(scope: ServiceScope, method: str, name: str) -> Task:
-    def run() -> None:
-        scope.caller("lambda").call(method, FunctionName=name)
-    return run
+def _read(caller: Caller, function: Mapping[str, Any]) -> None:
+    for method in PER_FUNCTION:
+        caller.call(method, FunctionName=function["FunctionName"])
