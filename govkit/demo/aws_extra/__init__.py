@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.request import ProxyHandler, Request, build_opener
 
 Environ = Mapping[str, Any]
 StartResponse = Callable[..., Any]
@@ -127,13 +128,49 @@ class JsonService:
                           {"__type": error.code, "message": error.message})
 
 
-def _reply(start_response: StartResponse, status: int, body: Any) -> list[bytes]:
-    data = json.dumps(body, default=str).encode("utf-8")
-    reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}.get(status, "Error")
-    start_response(f"{status} {reason}", [("Content-Type", "application/x-amz-json-1.1"),
-                                          ("Content-Length", str(len(data))),
-                                          ("x-amzn-RequestId", "00000000-demo-0000-0000")])
+REST_JSON = "application/json"
+AWS_JSON = "application/x-amz-json-1.1"
+REQUEST_ID = "00000000-demo-0000-0000"
+_STATUS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
+
+
+def reply(start_response: StartResponse, status: int, body: Any, *,
+          content_type: str = REST_JSON, error_code: str | None = None,
+          default: Callable[[Any], Any] | None = None) -> list[bytes]:
+    """Answer with ``body`` as JSON (``default`` as for :func:`json.dumps`), and with
+    ``error_code`` in ``x-amzn-ErrorType`` when given, as REST-JSON services carry it."""
+    data = json.dumps(body, default=default).encode("utf-8")
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(data))),
+               ("x-amzn-RequestId", REQUEST_ID)]
+    if error_code is not None:
+        headers.append(("x-amzn-ErrorType", error_code))
+    start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
     return [data]
+
+
+def _reply(start_response: StartResponse, status: int, body: Any) -> list[bytes]:
+    return reply(start_response, status, body, content_type=AWS_JSON, default=str)
+
+
+def post_signed(endpoint_url: str, path: str, service: str, region: str, body: Any, *,
+                access_key: str, secret_key: str, content_type: str = REST_JSON) -> None:
+    """``POST`` ``body`` as JSON to ``path`` on the demo server at ``endpoint_url``, SigV4-signed
+    for ``service`` in ``region`` like every request the server routes to these services; an
+    error answer raises :class:`urllib.error.HTTPError`."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    data = json.dumps(body).encode("utf-8")
+    request = AWSRequest(method="POST", url=f"{endpoint_url.rstrip('/')}{path}", data=data,
+                         headers={"Content-Type": content_type})
+    SigV4Auth(Credentials(access_key, secret_key), service, region).add_auth(request)
+    prepared = request.prepare()
+    sent = Request(prepared.url, data=data, method="POST",
+                   headers={k: str(v) for k, v in prepared.headers.items()})
+    # loopback never goes through a proxy, whatever the environment says
+    with build_opener(ProxyHandler({})).open(sent, timeout=30) as response:
+        response.read()
 
 
 class Dispatcher:

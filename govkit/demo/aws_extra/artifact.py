@@ -21,10 +21,10 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
-from urllib.request import ProxyHandler, Request, build_opener
 
 from govkit.demo.aws_extra import (
-    Call, Environ, JsonService, ServiceError, StartResponse, call_of, offset_page)
+    Call, Environ, JsonService, ServiceError, StartResponse, call_of, offset_page, post_signed,
+    reply)
 
 if TYPE_CHECKING:
     from govkit.demo.estate_base import SeedContext
@@ -39,7 +39,6 @@ FIELDS = ("name", "arn", "id", "agreementArn", "awsAccountId", "organizationArn"
           "terminateTerms", "type")
 STATES = frozenset({"ACTIVE", "CUSTOMER_TERMINATED", "AWS_TERMINATED"})
 TYPES = frozenset({"CUSTOM", "DEFAULT", "MODIFIED"})
-_STATUS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}
 
 
 class ArtifactService(JsonService):
@@ -62,16 +61,16 @@ class ArtifactService(JsonService):
                 length = int(environ.get("CONTENT_LENGTH") or 0)
                 body = json.loads(environ["wsgi.input"].read(length) if length else b"{}")
                 with self._lock:
-                    return _reply(start_response, 200, self.op_PlaceAgreements(call, body))
+                    return reply(start_response, 200, self.op_PlaceAgreements(call, body))
             query = {k: v[-1] for k, v in parse_qs(str(environ.get("QUERY_STRING", ""))).items()}
             with self._lock:
-                return _reply(start_response, 200, self.op_ListCustomerAgreements(call, query))
+                return reply(start_response, 200, self.op_ListCustomerAgreements(call, query))
         except ServiceError as error:
-            return _reply(start_response, error.status, {"message": error.message,
-                                                         "reason": "other"}, error.code)
+            return reply(start_response, error.status,
+                         {"message": error.message, "reason": "other"}, error_code=error.code)
         except ValueError as error:
-            return _reply(start_response, 400, {"message": str(error), "reason": "cannotParse"},
-                          "ValidationException")
+            return reply(start_response, 400, {"message": str(error), "reason": "cannotParse"},
+                         error_code="ValidationException")
 
     def op_ListCustomerAgreements(self, call: Call, query: Mapping[str, str]
                                   ) -> dict[str, Any]:
@@ -109,35 +108,12 @@ def _checked(agreement: Mapping[str, Any]) -> dict[str, Any]:
     return {k: agreement[k] for k in FIELDS if agreement.get(k) is not None}
 
 
-def _reply(start_response: StartResponse, status: int, body: Any,
-           error_code: str | None = None) -> list[bytes]:
-    data = json.dumps(body).encode("utf-8")
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data))),
-               ("x-amzn-RequestId", "00000000-demo-0000-0000")]
-    if error_code is not None:
-        headers.append(("x-amzn-ErrorType", error_code))
-    start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
-    return [data]
-
-
 def place_agreements(endpoint_url: str, account: str, agreements: Sequence[Mapping[str, Any]],
                      *, access_key: str, secret_key: str, region: str = "us-east-1") -> None:
     """Replace ``account``'s customer agreements on the demo server at ``endpoint_url``."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    data = json.dumps({"awsAccountId": account,
-                       "customerAgreements": [dict(a) for a in agreements]}).encode("utf-8")
-    request = AWSRequest(method="POST", url=f"{endpoint_url.rstrip('/')}{DEMO_PATH}", data=data,
-                         headers={"Content-Type": "application/json"})
-    SigV4Auth(Credentials(access_key, secret_key), "artifact", region).add_auth(request)
-    prepared = request.prepare()
-    sent = Request(prepared.url, data=data, method="POST",
-                   headers={k: str(v) for k, v in prepared.headers.items()})
-    # loopback never goes through a proxy, whatever the environment says
-    with build_opener(ProxyHandler({})).open(sent, timeout=30) as response:
-        response.read()
+    post_signed(endpoint_url, DEMO_PATH, "artifact", region,
+                {"awsAccountId": account, "customerAgreements": [dict(a) for a in agreements]},
+                access_key=access_key, secret_key=secret_key)
 
 
 # -- the demo's agreements -------------------------------------------------------------------

@@ -22,10 +22,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.request import ProxyHandler, Request, build_opener
 
 from govkit.demo.aws_extra import (
-    Call, Environ, JsonService, ServiceError, StartResponse, call_of, offset_page, token_offset)
+    Call, Environ, JsonService, ServiceError, StartResponse, call_of, offset_page, post_signed,
+    reply, token_offset)
 
 if TYPE_CHECKING:
     from govkit.demo.estate_base import SeedContext
@@ -39,7 +39,6 @@ _COMPARE = {"gt": lambda a, b: a > b, "gte": lambda a, b: a >= b, "lt": lambda a
             "lte": lambda a, b: a <= b, "greaterThan": lambda a, b: a > b,
             "greaterThanOrEqual": lambda a, b: a >= b, "lessThan": lambda a, b: a < b,
             "lessThanOrEqual": lambda a, b: a <= b}
-_STATUS = {200: "OK", 400: "Bad Request", 404: "Not Found"}
 
 
 class GuardDutyFindings(JsonService):
@@ -76,15 +75,16 @@ class GuardDutyFindings(JsonService):
                 findings = self.region_state(call).setdefault(detector, [])
                 if name == "PlaceFindings":
                     findings[:] = [_checked(f) for f in body.get("findings") or []]
-                    return _reply(start_response, 200, {"placed": len(findings)})
+                    return reply(start_response, 200, {"placed": len(findings)})
                 if name == "ListFindings":
-                    return _reply(start_response, 200, _list(findings, body))
-                return _reply(start_response, 200, _get(findings, body))
+                    return reply(start_response, 200, _list(findings, body))
+                return reply(start_response, 200, _get(findings, body))
         except ServiceError as error:
-            return _reply(start_response, error.status, {"message": error.message,
-                                                         "__type": error.code}, error.code)
+            return reply(start_response, error.status,
+                         {"message": error.message, "__type": error.code}, error_code=error.code)
         except ValueError as error:
-            return _reply(start_response, 400, {"message": str(error)}, "BadRequestException")
+            return reply(start_response, 400, {"message": str(error)},
+                         error_code="BadRequestException")
 
 
 def _check_detector(call: Call, detector: str) -> None:
@@ -146,36 +146,13 @@ def _checked(finding: Mapping[str, Any]) -> dict[str, Any]:
     return dict(finding)
 
 
-def _reply(start_response: StartResponse, status: int, body: Any,
-           error_code: str | None = None) -> list[bytes]:
-    data = json.dumps(body).encode("utf-8")
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data))),
-               ("x-amzn-RequestId", "00000000-demo-0000-0000")]
-    if error_code is not None:
-        headers.append(("x-amzn-ErrorType", error_code))
-    start_response(f"{status} {_STATUS.get(status, 'Error')}", headers)
-    return [data]
-
-
 def place_findings(endpoint_url: str, region: str, detector_id: str,
                    findings: Sequence[Mapping[str, Any]], *, access_key: str,
                    secret_key: str) -> None:
     """Replace the findings of ``detector_id`` on the demo server at ``endpoint_url``."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    data = json.dumps({"detectorId": detector_id, "findings": [dict(f) for f in findings]}
-                      ).encode("utf-8")
-    request = AWSRequest(method="POST", url=f"{endpoint_url.rstrip('/')}{DEMO_PATH}", data=data,
-                         headers={"Content-Type": "application/json"})
-    SigV4Auth(Credentials(access_key, secret_key), "guardduty", region).add_auth(request)
-    prepared = request.prepare()
-    sent = Request(prepared.url, data=data, method="POST",
-                   headers={k: str(v) for k, v in prepared.headers.items()})
-    # loopback never goes through a proxy, whatever the environment says
-    with build_opener(ProxyHandler({})).open(sent, timeout=30) as response:
-        response.read()
+    post_signed(endpoint_url, DEMO_PATH, "guardduty", region,
+                {"detectorId": detector_id, "findings": [dict(f) for f in findings]},
+                access_key=access_key, secret_key=secret_key)
 
 
 # -- the demo's findings ---------------------------------------------------------------------

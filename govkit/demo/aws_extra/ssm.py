@@ -23,13 +23,11 @@ every request the demo server routes here; :func:`register_instances` sends it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.request import ProxyHandler, Request, build_opener
 
 from govkit.demo.aws_extra import (
-    Call, Environ, JsonService, ServiceError, offset_page, token_offset)
+    AWS_JSON, Call, Environ, JsonService, ServiceError, offset_page, post_signed, token_offset)
 
 DEMO_PATH = "/govkit-demo/ssm/managed-instances"
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED")
@@ -174,17 +172,6 @@ def register_instances(endpoint_url: str, instances: Sequence[Mapping[str, Any]]
                        access_key: str, secret_key: str, region: str) -> None:
     """Register ``instances`` (``InstanceInformation`` items) as managed in ``region`` on the
     demo server at ``endpoint_url``, as their SSM Agents would."""
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-
-    data = json.dumps({"InstanceInformationList": [dict(i) for i in instances]}).encode()
-    request = AWSRequest(method="POST", url=f"{endpoint_url.rstrip('/')}{DEMO_PATH}", data=data,
-                         headers={"Content-Type": "application/x-amz-json-1.1"})
-    SigV4Auth(Credentials(access_key, secret_key), "ssm", region).add_auth(request)
-    prepared = request.prepare()
-    sent = Request(prepared.url, data=data, method="POST",
-                   headers={k: str(v) for k, v in prepared.headers.items()})
-    # loopback never goes through a proxy, whatever the environment says
-    with build_opener(ProxyHandler({})).open(sent, timeout=30) as response:
-        response.read()
+    post_signed(endpoint_url, DEMO_PATH, "ssm", region,
+                {"InstanceInformationList": [dict(i) for i in instances]},
+                access_key=access_key, secret_key=secret_key, content_type=AWS_JSON)
