@@ -10,9 +10,10 @@ Planted, beside compliant ones:
 - an operations-alerts topic without server-side encryption;
 - a reporting database password that nobody set to rotate (beside an interface-engine
   credential that rotates every 30 days);
-- in the home region the patient portal's load balancer logs and is protected from deletion,
-  while a Classic Load Balancer for the IVR listens on plain HTTP and keeps no logs; in the
-  second region the scheduling API's load balancer does neither;
+- in the home region the patient portal's load balancer logs, is protected from deletion and
+  redirects HTTP to HTTPS under a TLS 1.3 policy, while a Classic Load Balancer for the IVR
+  listens on plain HTTP and keeps no logs; in the second region the scheduling API's load
+  balancer does none of that (it serves HTTP, and its HTTPS listener allows TLS 1.0);
 - the organisation trail delivers to a log group whose metric filters count root use, failed
   console sign-ins, network ACL changes and VPC changes: the first three have alarms that
   notify the security topic, the VPC one an alarm with no action, and nothing counts gateway
@@ -22,6 +23,7 @@ Planted, beside compliant ones:
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from govkit.demo.estate_base import (
     Counts, SeedContext, UnitKeys, account_arn, classification_tags, phi_tags, tag_list)
@@ -131,6 +133,7 @@ def _seed_load_balancers(ctx: SeedContext, region: str, compliant: bool) -> None
         Name=name, Subnets=subnets, Type="application",
         Scheme="internet-facing" if compliant else "internal")["LoadBalancers"][0][
             "LoadBalancerArn"]
+    _seed_listeners(ctx, region, elbv2, arn, vpc["VpcId"], compliant)
     if compliant:
         elbv2.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[
             {"Key": "access_logs.s3.enabled", "Value": "true"},
@@ -140,6 +143,28 @@ def _seed_load_balancers(ctx: SeedContext, region: str, compliant: bool) -> None
             LoadBalancerName="nbh-legacy-ivr", Subnets=subnets[:1], Listeners=[
                 {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP",
                  "InstancePort": 8080}])
+
+
+def _seed_listeners(ctx: SeedContext, region: str, elbv2: Any, arn: str, vpc_id: str,
+                    compliant: bool) -> None:
+    """HTTPS on 443 with a certificate of the region's (after the units' certificates); the
+    portal redirects HTTP to HTTPS under a TLS 1.3 policy, the scheduling API serves HTTP and
+    keeps a 2016 policy that still allows TLS 1.0."""
+    certificate = ctx.clients.get("acm", region).list_certificates()[
+        "CertificateSummaryList"][0]["CertificateArn"]
+    group = elbv2.create_target_group(
+        Name="nbh-portal-web" if compliant else "nbh-scheduling-web", Protocol="HTTP",
+        Port=8080, VpcId=vpc_id)["TargetGroups"][0]["TargetGroupArn"]
+    forward = [{"Type": "forward", "TargetGroupArn": group}]
+    redirect = [{"Type": "redirect", "RedirectConfig": {
+        "Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}]
+    elbv2.create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=80,
+                          DefaultActions=redirect if compliant else forward)
+    elbv2.create_listener(
+        LoadBalancerArn=arn, Protocol="HTTPS", Port=443, DefaultActions=forward,
+        Certificates=[{"CertificateArn": certificate}],
+        SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06" if compliant
+        else "ELBSecurityPolicy-2016-08")
 
 
 def seed_trail_alarms(ctx: SeedContext) -> Counts:

@@ -1,6 +1,6 @@
 """Load balancers: ``aws.elbv2.load_balancer`` (Application, Network, Gateway) with access
-logging and deletion protection; ``aws.elb.load_balancer`` (Classic) with access logging and
-listeners.
+logging, deletion protection and listeners (protocol, port, TLS policy, whether plain HTTP is
+redirected to HTTPS); ``aws.elb.load_balancer`` (Classic) with access logging and listeners.
 
 DescribeLoadBalancerAttributes (elbv2) lists every attribute in AWS; an attribute it leaves
 out is read as AWS's default, off. A Classic listener is plaintext when its protocol is HTTP
@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from govkit.inventory.model import Coverage, Resource, ResourceBuilder
+from govkit.inventory.model import CallFailure, Coverage, Resource, ResourceBuilder
 from govkit.sources.aws.normalize.common import (
-    RecordSet, accounts_of, apply_optional, listing_coverage, partition, ref, unread)
+    RecordSet, accounts_of, apply_optional, failure, listing_coverage, partition, ref, unread)
 from govkit.sources.aws.normalize.described import by_region_and_name
 from govkit.sources.interface import NormalizeContext
-from govkit.snapshot import Snapshot
+from govkit.snapshot import CallRecord, Snapshot
 
 CURRENT, CLASSIC = "aws.elbv2.load_balancer", "aws.elb.load_balancer"
 PLAINTEXT = frozenset({"HTTP", "TCP"})
+TLS = frozenset({"HTTPS", "TLS"})
 
 
 def normalize(snapshot: Snapshot, ctx: NormalizeContext) -> Iterator[Resource | Coverage]:
@@ -38,6 +39,9 @@ def _current(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
     pages = records.of("DescribeLoadBalancers")
     yield from listing_coverage(pages, CURRENT)
     attributes = records.by_param("DescribeLoadBalancerAttributes", "LoadBalancerArn")
+    listeners: dict[str, list[CallRecord]] = {}
+    for listed in records.of("DescribeListeners"):
+        listeners.setdefault(str(listed.entry.params.get("LoadBalancerArn")), []).append(listed)
     for page in pages:
         for index, lb in enumerate(page.response.get("LoadBalancers") or []):
             arn = str(lb.get("LoadBalancerArn"))
@@ -56,7 +60,33 @@ def _current(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
             apply_optional(builder, "DeletionProtection", record,
                            lambda r: _attribute(r, "deletion_protection.enabled"), missing,
                            at=("Attributes",))
+            _listeners(builder, listeners.get(arn), missing)
             yield builder.build()
+
+
+def _redirects_to_https(listener: Mapping[str, Any]) -> bool:
+    return any(action.get("Type") == "redirect" and
+               str((action.get("RedirectConfig") or {}).get("Protocol")).upper() == "HTTPS"
+               for action in listener.get("DefaultActions") or [])
+
+
+def _listeners(builder: ResourceBuilder, pages: list[CallRecord] | None,
+               missing: CallFailure) -> None:
+    """Every listener of a load balancer (all its DescribeListeners pages), or the failure."""
+    if not pages:
+        builder.fail("Listeners", missing)
+        return
+    broken = next((page for page in pages if not page.entry.ok), None)
+    if broken is not None:
+        builder.fail("Listeners", failure(broken))
+        return
+    # a security policy applies to HTTPS and TLS listeners only (the emulator names one on
+    # every listener)
+    found = [{"Port": item.get("Port"), "Protocol": item.get("Protocol"),
+              "SslPolicy": item.get("SslPolicy") if item.get("Protocol") in TLS else None,
+              "RedirectsToHttps": _redirects_to_https(item)}
+             for page in pages for item in page.response.get("Listeners") or []]
+    builder.set("Listeners", found, [ref(page, "Listeners") for page in pages])
 
 
 def _classic(records: RecordSet, account: str) -> Iterator[Resource | Coverage]:
