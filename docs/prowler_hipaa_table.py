@@ -99,7 +99,7 @@ def render(framework: Framework, rules: Sequence[Rule]) -> str:
               "|---|---|---|"]
     for check, citations in sorted(framework.checks.items()):
         names = ", ".join(f"`{rule_id}`" for rule_id in covering.get(check, []))
-        lines.append(f"| `{check}` | {', '.join(citations)} | {names or 'not covered yet'} |")
+        lines.append(f"| `{check}` | {', '.join(citations)} | {names or 'not covered'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -64,7 +64,7 @@ def _rows(markdown: str) -> dict[str, tuple[list[str], list[str]]]:
     for check, citations, rules in ROW.findall(markdown):
         assert check not in rows, f"{check} has two rows"
         rows[check] = (citations.split(", "),
-                       [] if rules == "not covered yet" else re.findall(r"`([^`]+)`", rules))
+                       [] if rules == "not covered" else re.findall(r"`([^`]+)`", rules))
     return rows
 
 
