@@ -74,6 +74,17 @@ def offset_page(items: Sequence[Any], start: int, size: int) -> tuple[list[Any],
     return list(items[start:end]), (str(end) if end < len(items) else None)
 
 
+def paged_answer(items: Sequence[Any], start: int, size: int, key: str,
+                 token_key: str) -> dict[str, Any]:
+    """One page of ``items`` under ``key``, with the next page's token under ``token_key``
+    when there is one (the shape of every listing answer)."""
+    page, token = offset_page(items, start, size)
+    answer: dict[str, Any] = {key: page}
+    if token is not None:
+        answer[token_key] = token
+    return answer
+
+
 class JsonService:
     """An awsJson1.1 service: ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>`` and a JSON
     body. A subclass answers ``Operation`` with a method ``op_Operation(call, params)`` that

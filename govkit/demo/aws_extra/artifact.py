@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from govkit.demo.aws_extra import (
-    Call, Environ, JsonService, ServiceError, StartResponse, call_of, offset_page, post_signed,
+    Call, Environ, JsonService, ServiceError, StartResponse, call_of, paged_answer, post_signed,
     reply)
 
 if TYPE_CHECKING:
@@ -82,11 +82,7 @@ class ArtifactService(JsonService):
         start = int(token) if token and token.isdigit() else 0
         if token and (not token.isdigit() or start > len(agreements)):
             raise ServiceError("ValidationException", f"invalid nextToken {token!r}")
-        page, next_token = offset_page(agreements, start, limit)
-        answer: dict[str, Any] = {"customerAgreements": page}
-        if next_token is not None:
-            answer["nextToken"] = next_token
-        return answer
+        return paged_answer(agreements, start, limit, "customerAgreements", "nextToken")
 
     def op_PlaceAgreements(self, call: Call, body: Mapping[str, Any]) -> dict[str, Any]:
         account = str(body.get("awsAccountId") or "")

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from govkit.demo.aws_extra import (
-    Call, Environ, JsonService, ServiceError, StartResponse, call_of, offset_page, post_signed,
+    Call, Environ, JsonService, ServiceError, StartResponse, call_of, paged_answer, post_signed,
     reply, token_offset)
 
 if TYPE_CHECKING:
@@ -102,11 +102,7 @@ def _list(findings: Sequence[Mapping[str, Any]], body: Mapping[str, Any]) -> dic
     matching = [f["id"] for f in findings if all(_meets(f, field, condition)
                                                  for field, condition in criterion.items())]
     start = token_offset(body.get("nextToken"), "BadRequestException")
-    page, next_token = offset_page(matching, start, limit)
-    answer: dict[str, Any] = {"findingIds": page}
-    if next_token is not None:
-        answer["nextToken"] = next_token
-    return answer
+    return paged_answer(matching, start, limit, "findingIds", "nextToken")
 
 
 def _meets(finding: Mapping[str, Any], field: str, condition: Mapping[str, Any]) -> bool:

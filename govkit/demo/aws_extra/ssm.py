@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from govkit.demo.aws_extra import (
-    AWS_JSON, Call, Environ, JsonService, ServiceError, offset_page, post_signed, token_offset)
+    AWS_JSON, Call, Environ, JsonService, ServiceError, paged_answer, post_signed, token_offset)
 
 DEMO_PATH = "/govkit-demo/ssm/managed-instances"
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED")
@@ -71,11 +71,7 @@ class SsmExtra(JsonService):
         size = _page_size(params.get("MaxResults"), 5, 50, 10)
         instances = self.region_state(call)["instances"]
         start = token_offset(params.get("NextToken"), "InvalidNextToken")
-        page, token = offset_page(instances, start, size)
-        answer: dict[str, Any] = {"InstanceInformationList": page}
-        if token is not None:
-            answer["NextToken"] = token
-        return answer
+        return paged_answer(instances, start, size, "InstanceInformationList", "NextToken")
 
     def op_PutComplianceItems(self, call: Call, params: Mapping[str, Any]) -> dict[str, Any]:
         for key in ("ResourceId", "ResourceType", "ComplianceType", "ExecutionSummary"):
@@ -98,11 +94,7 @@ class SsmExtra(JsonService):
         summaries = [_summary(key, entry) for key, entry in compliance.items()
                      if wanted is None or key[2] == wanted]
         start = token_offset(params.get("NextToken"), "InvalidNextToken")
-        page, token = offset_page(summaries, start, size)
-        answer: dict[str, Any] = {"ResourceComplianceSummaryItems": page}
-        if token is not None:
-            answer["NextToken"] = token
-        return answer
+        return paged_answer(summaries, start, size, "ResourceComplianceSummaryItems", "NextToken")
 
 
 def _page_size(value: Any, low: int, high: int, default: int) -> int:
